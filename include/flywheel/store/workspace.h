@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// workspace.h: one Flywheel workspace = one DuckDB database file. The only door to DuckDB.
+//
+// Open() creates the file if needed and migrates the schema to the current version (see
+// schema.cc for the tables: events, spend, exposures, rejects, segments, decisions, rewards,
+// experiments, bandits, models, ingest_log, meta). Other modules read and write through
+// Execute/Query with bound parameters (never by pasting user text into SQL), append typed row
+// batches with Append, and load the EventFrame for analytics.
+//
+// DuckDB lets one process hold a file for writing. If another process (e.g. `flywheel serve`)
+// holds it, Open returns kUnavailable with a message that says so and how to proceed.
+//
+// Thread safety: one Workspace per thread; it wraps one DuckDB connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "flywheel/core/result.h"
+#include "flywheel/store/event_frame.h"
+#include "flywheel/store/row_batch.h"
+
+namespace fw::store {
+
+// A bound SQL parameter: NULL, integer, double or text.
+using SqlValue = std::variant<std::monostate, int64_t, double, std::string>;
+
+// A query's result, every cell as text (NULL as nullopt), with each column's DuckDB type name
+// ("BIGINT", "VARCHAR", ...) so printers can tell numbers from text.
+struct QueryResult {
+  std::vector<std::string> column_names;
+  std::vector<std::string> column_types;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+struct OpenOptions {
+  bool read_only = false;  // open without write access (for `flywheel sql` without --write)
+};
+
+class Workspace {
+ public:
+  // Opens (creating and migrating if needed) the workspace at `path`. ":memory:" opens an
+  // in-memory workspace for tests. Errors: kUnavailable if another process holds the file,
+  // kDataLoss if it is not a DuckDB file, kFailedPrecondition if its schema is newer than this
+  // binary understands.
+  static Result<std::unique_ptr<Workspace>> Open(const std::string& path,
+                                                 const OpenOptions& options = {});
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // The schema version this workspace is at (CurrentSchemaVersion() after Open).
+  int schema_version() const { return schema_version_; }
+  static int CurrentSchemaVersion();
+
+  // Runs a statement (or several separated by ';' when `params` is empty).
+  Status Execute(const std::string& sql, const std::vector<SqlValue>& params = {});
+
+  // Runs a query and returns all rows as text.
+  Result<QueryResult> Query(const std::string& sql, const std::vector<SqlValue>& params = {});
+
+  // A single integer from a query such as "SELECT count(*) FROM events".
+  Result<int64_t> QueryInt(const std::string& sql, const std::vector<SqlValue>& params = {});
+
+  // Transactions. Append() and Execute() between Begin() and Commit() are atomic.
+  Status Begin();
+  Status Commit();
+  Status Rollback();
+
+  // Appends `batch` to `table`; the batch's columns must match the table's columns in order.
+  Status Append(const std::string& table, const RowBatch& batch);
+
+  // Loads the events table as an EventFrame (see event_frame.h for the layout).
+  Result<EventFrame> LoadEventFrame();
+
+  // Forces a checkpoint: the WAL is folded into the database file.
+  Status Checkpoint();
+
+ private:
+  struct Impl;
+  Workspace(std::string path, std::unique_ptr<Impl> impl);
+  Status Migrate();
+
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+  int schema_version_ = 0;
+};
+
+}  // namespace fw::store

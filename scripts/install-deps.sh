@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs everything Flywheel needs to build and test, idempotently.
+#
+# 1. Debian packages (compilers, libraries, Python reference tools for golden tests).
+# 2. DuckDB, pinned, from the npm registry: libduckdb.so from
+#    @duckdb/node-bindings-linux-x64@1.4.4-r.4 and duckdb.h from duckdb@1.4.4, each checked
+#    against a SHA-256 recorded here. They are unpacked into third_party/duckdb (git-ignored).
+#    If FLYWHEEL_DUCKDB_DIR names a folder with libduckdb.so and duckdb.h (an official
+#    libduckdb release), that folder is used instead.
+# Re-running it does nothing that is already done. It uses sudo only when not root.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest="$root/third_party/duckdb"
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev nlohmann-json3-dev libeigen3-dev
+  libboost-dev libboost-math-dev libnlopt-dev libnlopt-cxx-dev libcpp-httplib-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy python3-scipy python3-pandas python3-sklearn python3-statsmodels
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# This machine kind ships Node.js with its own npm; Debian's npm would conflict with it.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ -n "${FLYWHEEL_DUCKDB_DIR:-}" ]; then
+  for f in libduckdb.so duckdb.h; do
+    [ -f "$FLYWHEEL_DUCKDB_DIR/$f" ] || { echo "install-deps: $FLYWHEEL_DUCKDB_DIR/$f not found" >&2; exit 1; }
+  done
+  mkdir -p "$dest"
+  cp -f "$FLYWHEEL_DUCKDB_DIR/libduckdb.so" "$FLYWHEEL_DUCKDB_DIR/duckdb.h" "$dest/"
+  echo "custom:$FLYWHEEL_DUCKDB_DIR" > "$dest/VERSION"
+  exit 0
+fi
+
+pin="1.4.4 (bindings 1.4.4-r.4)"
+if [ -f "$dest/VERSION" ] && [ "$(cat "$dest/VERSION")" = "$pin" ] \
+   && [ -f "$dest/libduckdb.so" ] && [ -f "$dest/duckdb.h" ]; then
+  exit 0
+fi
+
+lib_pkg="@duckdb/node-bindings-linux-x64@1.4.4-r.4"
+lib_sha=732fac4dc6b8f198870b9c4bb6ddf13544466daca00ad28ba2f1d80de5d7aa4b
+hdr_pkg="duckdb@1.4.4"
+hdr_sha=5bb967dcbcd517670ba5f169f238fb9d6787e53752c60ebe24386169d76941ed
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && npm pack --silent "$lib_pkg" "$hdr_pkg" >/dev/null)
+check() {
+  local file=$1 want=$2 got
+  got=$(sha256sum "$file" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    echo "install-deps: checksum mismatch for $(basename "$file"): got $got, expected $want" >&2
+    exit 1
+  fi
+}
+check "$tmp/duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz" "$lib_sha"
+check "$tmp/duckdb-1.4.4.tgz" "$hdr_sha"
+mkdir -p "$tmp/lib" "$tmp/hdr"
+tar -xzf "$tmp/duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz" -C "$tmp/lib" package/libduckdb.so
+tar -xzf "$tmp/duckdb-1.4.4.tgz" -C "$tmp/hdr" package/src/duckdb/src/include/duckdb.h
+mkdir -p "$dest"
+cp -f "$tmp/lib/package/libduckdb.so" "$dest/libduckdb.so"
+cp -f "$tmp/hdr/package/src/duckdb/src/include/duckdb.h" "$dest/duckdb.h"
+echo "$pin" > "$dest/VERSION"
+echo "install-deps: DuckDB $pin installed in $dest" >&2

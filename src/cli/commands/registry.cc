@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// registry.cc: the one list of command groups. Each group lives in commands/<group>.cc and adds
+// its subcommands to the app; add a line here (and the file to src/cli/CMakeLists.txt) for a
+// new group.
+#include "cli_context.h"
+
+namespace fw::cli {
+
+void RegisterWorkspaceCommands(CLI::App& app, CliContext& ctx);  // info, sql
+void RegisterIngestCommands(CLI::App& app, CliContext& ctx);     // ingest
+void RegisterGenerateCommands(CLI::App& app, CliContext& ctx);   // generate
+
+void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
+  RegisterWorkspaceCommands(app, ctx);
+  RegisterIngestCommands(app, ctx);
+  RegisterGenerateCommands(app, ctx);
+}
+
+}  // namespace fw::cli
