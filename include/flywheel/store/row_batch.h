@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fw::store {
@@ -39,6 +40,13 @@ struct BatchColumn {
 struct RowBatch {
   std::vector<BatchColumn> columns;
   size_t num_rows = 0;
+
+  // Adds an empty column definition.
+  void AddColumn(std::string name, ColumnType type) {
+    BatchColumn& column = columns.emplace_back();
+    column.name = std::move(name);
+    column.type = type;
+  }
 
   // Drops all rows, keeping the column definitions.
   void Clear();
