@@ -28,9 +28,9 @@ inline constexpr uint32_t kNoArm = std::numeric_limits<uint32_t>::max();
 struct UserValues {
   std::string name;                  // metric name
   MetricType type = MetricType::kMean;
-  std::span<const double> values;        // one per user
-  std::span<const double> denominators;  // ratio metrics: one per user; else empty
-  std::span<const double> covariates;    // CUPED covariate: one per user; empty = off
+  std::span<const double> values = {};        // one per user
+  std::span<const double> denominators = {};  // ratio metrics: one per user; else empty
+  std::span<const double> covariates = {};    // CUPED covariate: one per user; empty = off
 };
 
 // Sums `metric` per arm. `arm_of_user` has one entry per user (kNoArm to skip); `arm_names`
