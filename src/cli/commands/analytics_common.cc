@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// analytics_common.cc: frame loading and --by groups for the analytics commands.
+#include "analytics_common.h"
+
+#include <chrono>
+#include <cstdio>
+#include <unordered_map>
+
+namespace fw::cli {
+
+double NowSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void ReportTiming(const AnalyticsFlags& flags, const char* what, double seconds) {
+  if (flags.timing) std::fprintf(stderr, "timing %s: %.4f s\n", what, seconds);
+}
+
+Result<LoadedFrame> LoadFrame(const std::string& db_path) {
+  LoadedFrame loaded;
+  const double start = NowSeconds();
+  FW_ASSIGN_OR_RETURN(loaded.workspace, store::Workspace::Open(db_path, {.read_only = true}));
+  FW_ASSIGN_OR_RETURN(loaded.frame, loaded.workspace->LoadEventFrame());
+  loaded.load_seconds = NowSeconds() - start;
+  if (loaded.frame.num_events() == 0) {
+    return FailedPrecondition("the events table of " + db_path +
+                              " is empty: run `flywheel ingest` first");
+  }
+  return loaded;
+}
+
+namespace {
+
+// Reads a two-column (user_id, label) query into a map.
+Result<std::unordered_map<std::string, std::string>> ReadLabels(
+    store::Workspace& workspace, const std::string& sql, const std::vector<store::SqlValue>& params) {
+  FW_ASSIGN_OR_RETURN(const auto result, workspace.Query(sql, params));
+  std::unordered_map<std::string, std::string> labels;
+  for (const auto& row : result.rows) {
+    if (row[0] && row[1]) labels.emplace(*row[0], *row[1]);
+  }
+  return labels;
+}
+
+}  // namespace
+
+Result<analytics::UserGroups> BuildGroups(const LoadedFrame& loaded, const AnalyticsFlags& flags,
+                                          std::optional<uint32_t> entry_event) {
+  if (flags.by.empty()) return analytics::UserGroups{};
+  if (flags.by == "channel") return analytics::GroupByEntryChannel(loaded.frame, entry_event);
+  if (flags.by == "first_channel") return analytics::GroupByFirstChannel(loaded.frame);
+  if (flags.by == "segment") {
+    std::string run = flags.segment_run;
+    if (run.empty()) {
+      FW_ASSIGN_OR_RETURN(const auto runs, loaded.workspace->Query("SELECT max(run_id) FROM segments"));
+      if (runs.rows.empty() || !runs.rows[0][0]) {
+        return NotFound("--by segment: the segments table is empty; run `flywheel segment` first");
+      }
+      run = *runs.rows[0][0];
+    }
+    FW_ASSIGN_OR_RETURN(
+        auto labels,
+        ReadLabels(*loaded.workspace,
+                   "SELECT user_id, COALESCE(label, CAST(segment AS VARCHAR)) FROM segments "
+                   "WHERE run_id = ?",
+                   {run}));
+    if (labels.empty()) return NotFound("--by segment: segment run '" + run + "' has no rows");
+    return analytics::GroupByLabel(loaded.frame, labels, "(none)");
+  }
+  if (flags.by == "variant") {
+    if (flags.experiment.empty()) {
+      return InvalidArgument("--by variant needs --experiment NAME (the exposures to split by)");
+    }
+    FW_ASSIGN_OR_RETURN(auto labels,
+                        ReadLabels(*loaded.workspace,
+                                   "SELECT user_id, arg_min(variant, ts) FROM exposures "
+                                   "WHERE experiment = ? GROUP BY user_id",
+                                   {flags.experiment}));
+    if (labels.empty()) {
+      return NotFound("--by variant: experiment '" + flags.experiment +
+                      "' has no rows in the exposures table");
+    }
+    return analytics::GroupByLabel(loaded.frame, labels, "(not exposed)");
+  }
+  return InvalidArgument("--by '" + flags.by +
+                         "' is not one of channel, first_channel, segment, variant");
+}
+
+}  // namespace fw::cli

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// analytics_common.h: what the analytics commands share: loading the EventFrame from the
+// workspace, building --by groups from the frame or workspace tables, and a stderr timer for
+// `--timing` (used by bench/analytics.sh to separate load time from kernel time).
+//
+// Thread safety: main thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "flywheel/analytics/breakdown.h"
+#include "flywheel/core/result.h"
+#include "flywheel/store/event_frame.h"
+#include "flywheel/store/workspace.h"
+
+namespace fw::cli {
+
+// Flags every analytics command takes.
+struct AnalyticsFlags {
+  std::string by;          // "", channel, first_channel, segment, variant
+  std::string experiment;  // for --by variant
+  std::string segment_run; // for --by segment; empty = the greatest run_id
+  bool timing = false;     // print load and kernel seconds to stderr
+};
+
+// The opened workspace and its frame.
+struct LoadedFrame {
+  std::unique_ptr<store::Workspace> workspace;
+  store::EventFrame frame;
+  double load_seconds = 0;
+};
+
+// Opens the workspace read-only and loads the EventFrame. kFailedPrecondition when the events
+// table is empty.
+Result<LoadedFrame> LoadFrame(const std::string& db_path);
+
+// Builds the --by groups. `entry_event` is the event whose channel `--by channel` uses (nullopt:
+// the user's first event). kInvalidArgument for an unknown --by, kNotFound when the table the
+// breakdown needs has no rows.
+Result<analytics::UserGroups> BuildGroups(const LoadedFrame& loaded, const AnalyticsFlags& flags,
+                                          std::optional<uint32_t> entry_event);
+
+// A steady-clock reading in seconds; differences of two readings time a step.
+double NowSeconds();
+
+// Prints "<what>: <seconds> s" to stderr when flags.timing is set.
+void ReportTiming(const AnalyticsFlags& flags, const char* what, double seconds);
+
+}  // namespace fw::cli
