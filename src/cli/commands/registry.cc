@@ -10,7 +10,6 @@ namespace fw::cli {
 void RegisterWorkspaceCommands(CLI::App& app, CliContext& ctx);  // info, sql
 void RegisterIngestCommands(CLI::App& app, CliContext& ctx);     // ingest
 void RegisterGenerateCommands(CLI::App& app, CliContext& ctx);   // generate
-void RegisterExperimentCommands(CLI::App& app, CliContext& ctx);  // experiment ...
 void RegisterAnalyticsCommands(CLI::App& app, CliContext& ctx);  // retention, funnel, ...
 void RegisterExperimentCommands(CLI::App& app, CliContext& ctx);  // experiment ...
 
@@ -18,7 +17,6 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterWorkspaceCommands(app, ctx);
   RegisterIngestCommands(app, ctx);
   RegisterGenerateCommands(app, ctx);
-  RegisterExperimentCommands(app, ctx);
   RegisterAnalyticsCommands(app, ctx);
   RegisterExperimentCommands(app, ctx);
 }
