@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <vector>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace fw {
@@ -70,22 +71,57 @@ Result<std::string> ReadFileBytes(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view contents) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return DataLoss("cannot write '" + tmp + "': " + std::strerror(errno));
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return DataLoss("cannot write '" + tmp + "': " + std::strerror(errno));
+namespace {
+
+// Writes all of `contents` to `fd`.
+bool WriteAll(int fd, std::string_view contents) {
+  while (!contents.empty()) {
+    const ssize_t n = ::write(fd, contents.data(), contents.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
     }
+    contents.remove_prefix(static_cast<size_t>(n));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  return true;
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const std::string& path, std::string_view contents) {
+  // An O_TMPFILE file has no name until it is linked, so a process killed mid-write leaves
+  // nothing behind. It is linked under a temporary name and renamed over the target, because
+  // linkat cannot replace an existing file.
+  const std::filesystem::path target(path);
+  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    const bool written = WriteAll(fd, contents) && ::fsync(fd) == 0;
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+    const bool linked =
+        written && ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) == 0;
     const std::string why = std::strerror(errno);
+    ::close(fd);
+    if (!written) return DataLoss("cannot write '" + path + "': " + why);
+    if (linked) {
+      if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const std::string rename_why = std::strerror(errno);
+        std::remove(tmp.c_str());
+        return DataLoss("cannot rename '" + tmp + "' to '" + path + "': " + rename_why);
+      }
+      return OkStatus();
+    }
+    // linkat through /proc can fail without /proc; fall back to a named temporary file.
+  }
+  const int named = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (named < 0) return DataLoss("cannot write '" + tmp + "': " + std::strerror(errno));
+  const bool ok = WriteAll(named, contents) && ::fsync(named) == 0;
+  const std::string why = std::strerror(errno);
+  ::close(named);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    return DataLoss("cannot rename '" + tmp + "' to '" + path + "': " + why);
+    return DataLoss("cannot write '" + path + "': " + (ok ? std::strerror(errno) : why));
   }
   return OkStatus();
 }

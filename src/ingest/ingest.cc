@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <cstdio>
 #include <deque>
 
 #include "flywheel/core/file_io.h"
@@ -25,17 +26,33 @@ struct RejectRow {
   std::string column, reason, message, raw;
 };
 
+// `text` with every byte that is not part of valid UTF-8 written as \xNN, so a reject's raw
+// text can be stored (DuckDB VARCHAR must be UTF-8) and still shows what was wrong.
+std::string SanitizeUtf8(std::string_view text) {
+  if (simdjson::validate_utf8(text.data(), text.size())) return std::string(text);
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len > 0 && i + len <= text.size() && simdjson::validate_utf8(text.data() + i, len)) {
+      out.append(text.substr(i, len));
+      i += len;
+      continue;
+    }
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02X", c);
+    out += buf;
+    ++i;
+  }
+  return out;
+}
+
 // Loads the dedup keys already stored in `table`.
 Status LoadKeys(store::Workspace& workspace, const std::string& table, KeySet* keys) {
-  FW_ASSIGN_OR_RETURN(const int64_t count,
-                      workspace.QueryInt("SELECT count(*) FROM " + table));
-  if (count == 0) return OkStatus();
-  *keys = KeySet(static_cast<size_t>(count) * 2);
-  FW_ASSIGN_OR_RETURN(auto rows,
-                      workspace.Query("SELECT key_hi::VARCHAR, key_lo::VARCHAR FROM " + table));
-  for (const auto& row : rows.rows) {
-    keys->Insert({std::stoull(*row[0]), std::stoull(*row[1])});
-  }
+  FW_ASSIGN_OR_RETURN(const auto stored, workspace.LoadDedupKeys(table));
+  *keys = KeySet(stored.size() * 2);
+  for (const Hash128& key : stored) keys->Insert(key);
   return OkStatus();
 }
 
@@ -113,20 +130,22 @@ Status IngestRows(store::Workspace& workspace, RowSource& source, const TableSpe
     ++summary->rows_read;
     if (outcome == RowSource::Outcome::kBroken ||
         !validator.Validate(row, &cells, &reject, &arena)) {
-      rejects->push_back({row.line, reject.column, reject.reason, reject.message,
-                          std::string(row.raw.substr(0, 4096))});
+      rejects->push_back({row.line, reject.column, reject.reason, SanitizeUtf8(reject.message),
+                          SanitizeUtf8(row.raw.substr(0, 4096))});
       continue;
     }
-    if (!keys->Insert(validator.Key(cells))) {
+    const Hash128 key = validator.Key(cells);
+    if (!keys->Insert(key)) {
       ++summary->duplicates;
       continue;
     }
-    AddCells(cells, validator.Key(cells), path, &batch);
+    AddCells(cells, key, path, &batch);
     if (batch.num_rows >= kAppendRows) {
       FW_RETURN_IF_ERROR(workspace.Append(spec.table, batch));
       summary->inserted += static_cast<int64_t>(batch.num_rows);
       batch.Clear();
       arena.clear();
+      source.ReleaseRows();
     }
   }
   FW_RETURN_IF_ERROR(workspace.Append(spec.table, batch));

@@ -158,6 +158,7 @@ class JsonLinesSource : public RowSource {
 
   Outcome Read(RawRow* row, RowReject* reject) override {
     std::string_view line;
+    // (strings_ grows until ReleaseRows: the batch holds views into it.)
     do {
       if (pos_ >= bytes_.size()) return Outcome::kEnd;
       const size_t newline = bytes_.find('\n', pos_);
@@ -169,7 +170,6 @@ class JsonLinesSource : public RowSource {
     row->line = line_;
     row->raw = line;
     row->Reset(spec_.fields.size());
-    strings_.clear();
     simdjson::dom::element doc;
     if (parser_.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
       reject->column.clear();
@@ -213,13 +213,15 @@ class JsonLinesSource : public RowSource {
     return Outcome::kRow;
   }
 
+  void ReleaseRows() override { strings_.clear(); }
+
  private:
   std::string_view bytes_;
   const TableSpec& spec_;
   size_t pos_ = 0;
   size_t line_ = 0;
   simdjson::dom::parser parser_;
-  std::deque<std::string> strings_;  // values of the current line
+  std::deque<std::string> strings_;  // decoded values of rows not yet stored
 };
 
 class DecodedSource : public RowSource {

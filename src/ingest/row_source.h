@@ -31,6 +31,10 @@ class RowSource {
   // `reject` (kBroken).
   virtual Outcome Read(RawRow* row, RowReject* reject) = 0;
 
+  // Frees the text that rows read so far point into. Call it only after those rows are stored:
+  // a source may keep decoded values (e.g. unescaped JSON strings) alive until then.
+  virtual void ReleaseRows() {}
+
   // One-line notices about the input as a whole (e.g. columns that go into properties).
   const std::vector<std::string>& notices() const { return notices_; }
 

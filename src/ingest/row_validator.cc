@@ -176,7 +176,6 @@ bool RowValidator::Validate(const RawRow& row, std::vector<Cell>* cells, RowReje
       const std::string_view existing = TrimAscii(props.text);
       merged.assign(existing.substr(0, existing.size() - 1));  // drop the closing brace
       while (!merged.empty() && (merged.back() == ' ' || merged.back() == '\n')) merged.pop_back();
-      if (merged.back() != '{') merged += ',';
     } else {
       merged = "{";
     }

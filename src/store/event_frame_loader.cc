@@ -105,4 +105,29 @@ Result<EventFrame> Workspace::LoadEventFrame() {
   return frame;
 }
 
+Result<std::vector<Hash128>> Workspace::LoadDedupKeys(const std::string& table) {
+  if (table != "events" && table != "spend" && table != "exposures") {
+    return InvalidArgument("table '" + table + "' has no dedup keys");
+  }
+  ResultHolder holder;
+  const std::string sql = "SELECT key_hi, key_lo FROM " + table;
+  if (duckdb_query(impl_->con, sql.c_str(), holder.get()) == DuckDBError) {
+    return StatusFromDuckDbError("loading keys of " + table, duckdb_result_error(holder.get()));
+  }
+  std::vector<Hash128> keys;
+  keys.reserve(duckdb_row_count(holder.get()));
+  while (true) {
+    duckdb_data_chunk chunk = duckdb_fetch_chunk(*holder.get());
+    if (chunk == nullptr) break;
+    const idx_t n = duckdb_data_chunk_get_size(chunk);
+    const auto* hi =
+        static_cast<uint64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)));
+    const auto* lo =
+        static_cast<uint64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 1)));
+    for (idx_t i = 0; i < n; ++i) keys.push_back({hi[i], lo[i]});
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  return keys;
+}
+
 }  // namespace fw::store

@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "flywheel/core/hash.h"
 #include "flywheel/core/result.h"
 #include "flywheel/store/event_frame.h"
 #include "flywheel/store/row_batch.h"
@@ -76,6 +77,10 @@ class Workspace {
 
   // Appends `batch` to `table`; the batch's columns must match the table's columns in order.
   Status Append(const std::string& table, const RowBatch& batch);
+
+  // The 128-bit dedup keys (key_hi, key_lo) stored in an ingested table (events, spend or
+  // exposures), read in bulk for ingest's duplicate check.
+  Result<std::vector<Hash128>> LoadDedupKeys(const std::string& table);
 
   // Loads the events table as an EventFrame (see event_frame.h for the layout).
   Result<EventFrame> LoadEventFrame();
