@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// simulator_test.cc: the oracle LP, scenario parsing and validation, and the simulation loop's
+// invariants (determinism, budget never exceeded, caps respected).
+#include "flywheel/bandit/simulator.h"
+
+#include <gtest/gtest.h>
+
+#include "flywheel/bandit/lp.h"
+
+namespace fw::bandit {
+namespace {
+
+TEST(LpTest, SolvesATextbookProblem) {
+  // max 3x + 5y s.t. x <= 4, 2y <= 12, 3x + 2y <= 18: optimum 36 at (2, 6).
+  auto sol = SolveLp({3, 5}, {1, 0, 0, 2, 3, 2}, {4, 12, 18});
+  ASSERT_TRUE(sol.ok());
+  EXPECT_NEAR(sol->objective, 36.0, 1e-9);
+  EXPECT_NEAR(sol->x[0], 2.0, 1e-9);
+  EXPECT_NEAR(sol->x[1], 6.0, 1e-9);
+  EXPECT_FALSE(SolveLp({1, 1}, {1, -1}, {1}).ok());  // unbounded
+  EXPECT_FALSE(SolveLp({1}, {1, 2}, {1}).ok());      // shape
+}
+
+TEST(OracleTest, EcommerceOracleSpendsEverythingOnEmail) {
+  const Scenario sc = EcommerceScenario();
+  auto o = SolveOracle(sc, false);
+  ASSERT_TRUE(o.ok());
+  // E-mail converts at 0.5*0.016 + 0.3*0.004 + 0.2*0.006 = 0.0104 per contact at cost 0.2.
+  EXPECT_NEAR(o->conversions, 10000.0 / 0.2 * 0.0104, 1e-6);
+  EXPECT_NEAR(o->channel_spend[2], 10000.0, 1e-6);
+  EXPECT_GT(o->channel_value[2], o->channel_value[0]);
+  EXPECT_GT(o->channel_value[2], o->channel_value[1]);
+  auto seg = SolveOracle(sc, true);
+  ASSERT_TRUE(seg.ok());
+  EXPECT_GT(seg->conversions, o->conversions);
+}
+
+TEST(OracleTest, HorizonAndCapsBind) {
+  Scenario sc = EcommerceScenario();
+  sc.horizon = 10000;  // 10k contacts cannot spend 10,000 on e-mail alone
+  auto o = SolveOracle(sc, false);
+  ASSERT_TRUE(o.ok());
+  EXPECT_NEAR(o->contacts, 10000.0, 1e-6);
+  sc = EcommerceScenario();
+  sc.channels[2].cap = 1000.0;
+  o = SolveOracle(sc, false);
+  ASSERT_TRUE(o.ok());
+  EXPECT_NEAR(o->channel_spend[2], 1000.0, 1e-6);
+  EXPECT_NEAR(o->spend, 10000.0, 1e-6);
+}
+
+TEST(ScenarioTest, ParsesTheDocumentedShape) {
+  auto sc = ParseScenario(R"({"budget": 100, "horizon": 5000,
+      "channels": [{"name": "email", "cost": 0.2, "cost_sd": 0.05, "cap": null},
+                   {"name": "social", "cost": 1.0}],
+      "segments": [{"name": "bargain", "share": 0.5, "conversion": {"email": 0.03},
+                    "revenue": {"mean": 40, "sd": 20}},
+                   {"name": "rest", "share": 0.5, "conversion": {"social": 0.1}}],
+      "drift": null, "delay": null})", "s.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().message();
+  EXPECT_EQ(sc->channels.size(), 2u);
+  EXPECT_EQ(sc->segments[0].conversion[1], 0.0);
+  EXPECT_EQ(sc->segments[0].revenue_mean, 40.0);
+}
+
+TEST(ScenarioTest, BadScenariosNameTheField) {
+  struct Case { const char* json; const char* expect; };
+  const Case cases[] = {
+      {"{", "not valid JSON"},
+      {R"({"budget": 0, "horizon": 10, "channels": [{"name": "a", "cost": 1}],
+           "segments": [{"share": 1, "conversion": {"a": 0.1}}]})", "budget"},
+      {R"({"budget": 10, "horizon": 10, "channels": [],
+           "segments": [{"share": 1, "conversion": {}}]})", "channels"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": -1}],
+           "segments": [{"share": 1, "conversion": {"a": 0.1}}]})", "channels[0].cost"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": 1}, {"name": "a", "cost": 1}],
+           "segments": [{"share": 1, "conversion": {"a": 0.1}}]})", "duplicate"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": 1}],
+           "segments": [{"share": 1, "conversion": {"a": 1.5}}]})", "conversion.a"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": 1}],
+           "segments": [{"share": 1, "conversion": {"b": 0.5}}]})", "conversion.b"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": 1}],
+           "segments": [{"share": 0.7, "conversion": {"a": 0.5}}]})", "shares sum"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": "x"}],
+           "segments": [{"share": 1, "conversion": {"a": 0.5}}]})", "channels[0].cost"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": 1}],
+           "segments": [{"share": 1, "conversion": {"a": 0.5}}], "drift": {"step": 3}})", "drift"},
+  };
+  for (const auto& c : cases) {
+    auto sc = ParseScenario(c.json, "bad.json");
+    ASSERT_FALSE(sc.ok()) << c.json;
+    EXPECT_NE(sc.status().message().find(c.expect), std::string::npos) << sc.status().message();
+  }
+  EXPECT_EQ(LoadScenario("/nonexistent.json").status().code(), StatusCode::kNotFound);
+}
+
+TEST(SimulatorTest, DeterministicAndWithinBudget) {
+  Scenario sc = EcommerceScenario();
+  sc.budget = 500.0;
+  sc.channels[1].cap = 100.0;
+  SimulationOptions opt;
+  opt.policies = {"uniform", "eps", "ucb1", "ts", "softmax", "budgeted-ts", "bwk", "segment-ts",
+                  "linucb", "lints", "ts-gaussian", "oracle"};
+  opt.runs = 3;
+  opt.seed = 42;
+  auto a = Simulate(sc, opt);
+  auto b = Simulate(sc, opt);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(b.ok());
+  for (size_t i = 0; i < a->policies.size(); ++i) {
+    const auto& p = a->policies[i];
+    EXPECT_EQ(p.run_conversions, b->policies[i].run_conversions) << p.name;
+    EXPECT_LE(p.max_spend, sc.budget + 1e-9) << p.name;
+    EXPECT_GT(p.spend, sc.budget - 2.5) << p.name;  // stops only when the next contact is unaffordable
+    EXPECT_LE(p.spend_share[1] * p.spend, 100.0 + 1e-6) << p.name;
+    EXPECT_TRUE(p.has_ci);
+    EXPECT_LE(p.ratio_lo, p.ratio);
+  }
+  opt.policies = {"nope"};
+  EXPECT_FALSE(Simulate(sc, opt).ok());
+}
+
+}  // namespace
+}  // namespace fw::bandit
