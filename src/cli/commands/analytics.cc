@@ -17,24 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-json OptionalNumber(const std::optional<double>& value) {
-  return value ? JsonNumber(*value) : json(nullptr);
-}
-
-std::string Percent(double rate) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * rate);
-  return buf;
-}
-
-void AddAnalyticsFlags(CLI::App* cmd, AnalyticsFlags& flags) {
-  cmd->add_option("--by", flags.by, "Breakdown: channel, first_channel, segment, variant");
-  cmd->add_option("--experiment", flags.experiment, "Experiment whose variants --by variant uses");
-  cmd->add_option("--segment-run", flags.segment_run,
-                  "Segmentation run for --by segment (default: the greatest run_id)");
-  cmd->add_flag("--timing", flags.timing, "Print load and kernel seconds to stderr");
-}
-
 // ---- retention ----
 
 struct RetentionArgs {
@@ -263,6 +245,8 @@ void RegisterAnalyticsCommands(CLI::App& app, CliContext& ctx) {
   funnel->add_option("--order", f->order, "ordered, strict or any")->capture_default_str();
   AddAnalyticsFlags(funnel, f->flags);
   funnel->callback([&ctx, f] { ctx.action = [&ctx, f] { return RunFunnel(ctx, *f); }; });
+
+  RegisterLifecycleCommands(app, ctx);
 }
 
 }  // namespace fw::cli

@@ -7,7 +7,27 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "output.h"
+
 namespace fw::cli {
+
+void AddAnalyticsFlags(CLI::App* cmd, AnalyticsFlags& flags) {
+  cmd->add_option("--by", flags.by, "Breakdown: channel, first_channel, segment, variant");
+  cmd->add_option("--experiment", flags.experiment, "Experiment whose variants --by variant uses");
+  cmd->add_option("--segment-run", flags.segment_run,
+                  "Segmentation run for --by segment (default: the greatest run_id)");
+  cmd->add_flag("--timing", flags.timing, "Print load and kernel seconds to stderr");
+}
+
+nlohmann::json OptionalNumber(const std::optional<double>& value) {
+  return value ? JsonNumber(*value) : nlohmann::json(nullptr);
+}
+
+std::string Percent(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * rate);
+  return buf;
+}
 
 double NowSeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())

@@ -7,13 +7,18 @@
 // Thread safety: main thread only.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "flywheel/analytics/breakdown.h"
 #include "flywheel/core/result.h"
 #include "flywheel/store/event_frame.h"
 #include "flywheel/store/workspace.h"
+#include "cli_context.h"
 
 namespace fw::cli {
 
@@ -47,5 +52,19 @@ double NowSeconds();
 
 // Prints "<what>: <seconds> s" to stderr when flags.timing is set.
 void ReportTiming(const AnalyticsFlags& flags, const char* what, double seconds);
+
+// Adds --by, --experiment, --segment-run and --timing to `cmd`.
+void AddAnalyticsFlags(CLI::App* cmd, AnalyticsFlags& flags);
+
+// A JSON number, or null when absent or not finite.
+nlohmann::json OptionalNumber(const std::optional<double>& value);
+
+// "12.3%".
+std::string Percent(double rate);
+
+// Subcommand groups defined in their own files, registered by RegisterAnalyticsCommands.
+void RegisterLifecycleCommands(CLI::App& app, CliContext& ctx);  // lifecycle, stickiness
+void RegisterAcquisitionCommands(CLI::App& app, CliContext& ctx);  // acquisition
+void RegisterClvCommands(CLI::App& app, CliContext& ctx);        // clv
 
 }  // namespace fw::cli
