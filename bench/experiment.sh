@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench/experiment.sh: Flywheel's workspace analysis vs the equivalent DuckDB SQL aggregation,
+# and vs scipy on the same per-user table, on one generated workspace.
+#
+#   bench/experiment.sh [FLYWHEEL_BINARY] [USERS] [DAYS] [REPEATS]
+#   (defaults: build/flywheel 1000000 21 3; 1M users x 21 days is about 10M events)
+#
+# Five metrics with CUPED (pre-period views, 14 days): conversion:purchase, retention:7d,
+# revenue, count:view, count:add_to_cart; 14-day window. Reports the min over REPEATS.
+set -euo pipefail
+BIN=${1:-build/flywheel}
+USERS=${2:-1000000}
+DAYS=${3:-21}
+REPEATS=${4:-3}
+PY=/usr/bin/python3
+HERE=$(cd "$(dirname "$0")" && pwd)
+WORK=$(mktemp -d /tmp/fw_experiment_bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+DB=$WORK/w.db
+now() { date +%s.%N; }
+minof() { tr ' ' '\n' | sort -g | head -1; }
+
+echo "# generating $USERS users x $DAYS days into $WORK" >&2
+"$BIN" generate --users "$USERS" --days "$DAYS" --out "$WORK/data" >&2
+"$BIN" --db "$DB" ingest events "$WORK/data/events.csv" >/dev/null
+"$BIN" --db "$DB" ingest exposures "$WORK/data/exposures.csv" >/dev/null
+"$BIN" --db "$DB" experiment create checkout_v2 --variants control:0.5,treatment:0.5 >/dev/null
+EVENTS=$("$BIN" --db "$DB" --json sql "SELECT count(*) AS n FROM events" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])')
+EXPOSED=$("$BIN" --db "$DB" --json sql "SELECT count(DISTINCT user_id) AS n FROM exposures" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])')
+
+METRICS="--metric conversion:purchase --metric retention:7d --metric revenue --metric count:view --metric count:add_to_cart"
+FW_ANALYSIS=() FW_LOAD=() FW_TOTAL=()
+for i in $(seq "$REPEATS"); do
+  t=$(now)
+  "$BIN" --db "$DB" --json experiment analyze checkout_v2 $METRICS --cuped pre:count:view:14 \
+      --window 14d --absolute --timing >"$WORK/fw.json" 2>"$WORK/fw.err"
+  FW_TOTAL+=("$(echo "$(now) - $t" | bc -l)")
+  FW_LOAD+=("$(sed -n 's/.*EventFrame load \([0-9.]*\) s.*/\1/p' "$WORK/fw.err")")
+  FW_ANALYSIS+=("$(sed -n 's/.*analysis after load \([0-9.]*\) s.*/\1/p' "$WORK/fw.err")")
+done
+
+# The same per-user metrics and per-arm CUPED sums in DuckDB SQL (one join, one group by).
+PER_USER="WITH x AS (
+  SELECT user_id, arg_min(variant, ts) AS variant, min(ts) AS t0, count(DISTINCT variant) AS nv
+  FROM exposures WHERE experiment = 'checkout_v2' GROUP BY user_id),
+u AS (
+  SELECT x.user_id, x.variant,
+    max(CASE WHEN e.event = 'purchase' AND e.ts >= x.t0 AND e.ts < x.t0 + INTERVAL 14 DAY THEN 1 ELSE 0 END) AS conversion,
+    max(CASE WHEN e.ts >= x.t0 + INTERVAL 7 DAY AND e.ts < x.t0 + INTERVAL 8 DAY THEN 1 ELSE 0 END) AS retention7,
+    sum(CASE WHEN e.ts >= x.t0 AND e.ts < x.t0 + INTERVAL 14 DAY THEN coalesce(e.revenue, 0) ELSE 0 END) AS revenue,
+    sum(CASE WHEN e.event = 'view' AND e.ts >= x.t0 AND e.ts < x.t0 + INTERVAL 14 DAY THEN 1 ELSE 0 END) AS views,
+    sum(CASE WHEN e.event = 'add_to_cart' AND e.ts >= x.t0 AND e.ts < x.t0 + INTERVAL 14 DAY THEN 1 ELSE 0 END) AS carts,
+    sum(CASE WHEN e.event = 'view' AND e.ts >= x.t0 - INTERVAL 14 DAY AND e.ts < x.t0 THEN 1 ELSE 0 END) AS pre_views
+  FROM x LEFT JOIN events e ON e.user_id = x.user_id
+  WHERE x.nv = 1 GROUP BY x.user_id, x.variant)"
+AGG="$PER_USER SELECT variant, count(*) AS n, sum(pre_views) AS xs, sum(pre_views * pre_views) AS xss"
+for m in conversion retention7 revenue views carts; do
+  AGG="$AGG, sum($m) AS ${m}_s, sum($m * $m) AS ${m}_ss, sum($m * pre_views) AS ${m}_xp"
+done
+AGG="$AGG FROM u GROUP BY variant ORDER BY variant"
+SQL_T=()
+for i in $(seq "$REPEATS"); do
+  t=$(now)
+  "$BIN" --db "$DB" --json sql "$AGG" >"$WORK/sql.json"
+  SQL_T+=("$(echo "$(now) - $t" | bc -l)")
+done
+
+# Per-user table for scipy (export untimed), then the peer's compute time.
+"$BIN" --db "$DB" sql --write "COPY ($PER_USER SELECT * FROM u) TO '$WORK/users.csv' (HEADER)" >/dev/null
+PEER=$($PY "$HERE/experiment_peer.py" "$WORK/users.csv" conversion,retention7,revenue,views,carts)
+
+FW_A=$(echo "${FW_ANALYSIS[*]}" | minof)
+FW_L=$(echo "${FW_LOAD[*]}" | minof)
+FW_T=$(echo "${FW_TOTAL[*]}" | minof)
+SQL_M=$(echo "${SQL_T[*]}" | minof)
+$PY - "$WORK/fw.json" "$PEER" "$FW_A" "$FW_L" "$FW_T" "$SQL_M" "$EVENTS" "$EXPOSED" <<'PYEOF'
+import json, sys
+fw = json.load(open(sys.argv[1])); peer = json.loads(sys.argv[2])
+fw_a, fw_l, fw_t, sql = map(float, sys.argv[3:7]); events, exposed = int(sys.argv[7]), int(sys.argv[8])
+names = {"conversion": "conversion:purchase", "retention7": "retention:7d", "revenue": "revenue",
+         "views": "count:view", "carts": "count:add_to_cart"}
+print(f"events {events:,}, exposed users {exposed:,}, 5 metrics with CUPED (pre:count:view:14)")
+print(f"{'step':58s} {'seconds':>9s}")
+print(f"{'flywheel: analysis after the EventFrame is loaded':58s} {fw_a:9.3f}")
+print(f"{'flywheel: EventFrame load':58s} {fw_l:9.3f}")
+print(f"{'flywheel: whole command (open, exposures, load, analysis)':58s} {fw_t:9.3f}")
+print(f"{'duckdb SQL: per-user join + per-arm CUPED sums (flywheel sql)':58s} {sql:9.3f}")
+print(f"{'scipy: CUPED + ttest_ind on the per-user table (compute only)':58s} {peer['compute_s']:9.3f}")
+print(f"ratio SQL / flywheel analysis-after-load: {sql / fw_a:.1f}x;  SQL / flywheel whole command: {sql / fw_t:.2f}x;"
+      f"  scipy compute / flywheel analysis-after-load: {peer['compute_s'] / fw_a:.2f}x")
+worst = 0.0
+for key, name in names.items():
+    r = next(m for m in fw["metrics"] if m["metric"] == name)["results"][0]
+    p_fw, p_peer = r["p_value"], peer["metrics"][key]["p_value"]
+    worst = max(worst, abs(p_fw - p_peer))
+    print(f"  {name:22s} flywheel p={p_fw:.6g}  scipy p={p_peer:.6g}  diff flywheel={r['lift']:.6g} scipy={peer['metrics'][key]['diff']:.6g}")
+print(f"max |p_flywheel - p_scipy| = {worst:.2g} (proportions differ slightly: flywheel uses p(1-p), scipy n-1)")
+PYEOF
