@@ -89,6 +89,7 @@ Result<AllocationProblem> BuildPlanProblem(const MmmModel& model,
     double lo = 0.0, hi = per_period;
     if (auto it = options.min_per_period.find(ch.name); it != options.min_per_period.end()) {
       lo = it->second;
+      hi = std::max(hi, lo);  // the default cap yields to an explicit minimum; the budget decides
     }
     if (auto it = options.max_per_period.find(ch.name); it != options.max_per_period.end()) {
       hi = it->second;
@@ -129,7 +130,12 @@ Result<PlanResult> PlanBudget(const MmmModel& model, const PlanOptions& options)
   std::vector<ChannelDraw> point(n);
   for (size_t c = 0; c < n; ++c) point[c] = PointDraw(model.channels[c]);
   FW_ASSIGN_OR_RETURN(AllocationProblem problem, BuildPlanProblem(model, point, options));
-  FW_ASSIGN_OR_RETURN(AllocationResult sol, SolveAllocation(problem));
+  Result<AllocationResult> solved = SolveAllocation(problem);
+  if (!solved.ok()) {
+    return solved.status().WithContext("budget " + std::to_string(options.budget) + " over " +
+                                       std::to_string(options.periods) + " periods, per period");
+  }
+  const AllocationResult& sol = *solved;
   const double per_period = problem.total;
   const double horizon = static_cast<double>(options.periods);
 

@@ -12,6 +12,7 @@ void RegisterIngestCommands(CLI::App& app, CliContext& ctx);     // ingest
 void RegisterGenerateCommands(CLI::App& app, CliContext& ctx);   // generate
 void RegisterAnalyticsCommands(CLI::App& app, CliContext& ctx);  // retention, funnel, ...
 void RegisterExperimentCommands(CLI::App& app, CliContext& ctx);  // experiment ...
+void RegisterMmmCommands(CLI::App& app, CliContext& ctx);         // mmm fit|plan|curves|simulate
 
 void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterWorkspaceCommands(app, ctx);
@@ -19,6 +20,7 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterGenerateCommands(app, ctx);
   RegisterAnalyticsCommands(app, ctx);
   RegisterExperimentCommands(app, ctx);
+  RegisterMmmCommands(app, ctx);
 }
 
 }  // namespace fw::cli

@@ -95,7 +95,53 @@ def ridge():
     return dict(header=HEADER, cases=cases)
 
 
+def pymc_truth():
+    # The PyMC-Marketing "MMM Example Notebook" data-generating process (data/mmm_example.csv):
+    # geometric adstock alpha 0.4 / 0.2 with l_max 8, normalized; logistic saturation lam 4 / 3;
+    # y = amplitude * (2 + trend + seasonality + 1.5 event_1 + 2.5 event_2 + 3 x1_sat + 2 x2_sat
+    # + noise). The notebook text prints amplitude = 1; the committed CSV (y about 4,000-8,000)
+    # was made with amplitude 1000, which a least-squares fit on the true transforms confirms:
+    # each coefficient over its published value is 968..1027, except the one-week event_1
+    # dummy (1327, one noisy week); see check_ratio_to_published.
+    path = os.path.join(HERE, "../../../../shared/data/mmm_pymc_example/mmm_example.csv")
+    if not os.path.exists(path):
+        return None
+    import pandas as pd
+    df = pd.read_csv(path)
+    n = len(df)
+
+    def geo(x, a, lmax=8):
+        w = a ** np.arange(lmax)
+        w = w / w.sum()
+        return convolve(x, w, [])
+
+    def logistic(x, lam):
+        return (1 - np.exp(-lam * x)) / (1 + np.exp(-lam * x))
+
+    s1 = logistic(geo(df.x1.values, 0.4), 4.0)
+    s2 = logistic(geo(df.x2.values, 0.2), 3.0)
+    amplitude = 1000.0
+    contrib1 = amplitude * 3.0 * s1
+    contrib2 = amplitude * 2.0 * s2
+    trend = (np.linspace(0.0, 50, n) + 10) ** 0.25 - 1
+    seas = 0.5 * (-np.sin(2 * 2 * np.pi * df.dayofyear / 365.5) + np.cos(2 * np.pi * df.dayofyear / 365.5))
+    x = np.column_stack([np.ones(n), trend, seas, df.event_1, df.event_2, s1, s2])
+    coef, *_ = np.linalg.lstsq(x, df.y.values, rcond=None)
+    published = np.array([2.0, 1.0, 1.0, 1.5, 2.5, 3.0, 2.0])
+    return dict(header=HEADER, amplitude=amplitude,
+                check_ratio_to_published=list(coef / published),
+                channels=dict(
+                    x1=dict(roas=contrib1.sum() / df.x1.sum(), share=contrib1.sum() / (contrib1.sum() + contrib2.sum()),
+                            alpha=0.4, lam=4.0, beta=3.0),
+                    x2=dict(roas=contrib2.sum() / df.x2.sum(), share=contrib2.sum() / (contrib1.sum() + contrib2.sum()),
+                            alpha=0.2, lam=3.0, beta=2.0)))
+
+
 if __name__ == "__main__":
+    truth = pymc_truth()
+    if truth is not None:
+        with open(os.path.join(HERE, "pymc_truth.json"), "w") as f:
+            json.dump(truth, f, indent=1)
     with open(os.path.join(HERE, "transforms.json"), "w") as f:
         json.dump(transforms(), f, indent=1)
     with open(os.path.join(HERE, "ridge.json"), "w") as f:
