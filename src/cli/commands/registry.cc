@@ -12,6 +12,7 @@ void RegisterIngestCommands(CLI::App& app, CliContext& ctx);     // ingest
 void RegisterGenerateCommands(CLI::App& app, CliContext& ctx);   // generate
 void RegisterAnalyticsCommands(CLI::App& app, CliContext& ctx);  // retention, funnel, ...
 void RegisterExperimentCommands(CLI::App& app, CliContext& ctx);  // experiment ...
+void RegisterBanditCommands(CLI::App& app, CliContext& ctx);      // simulate, ope, bandit ...
 void RegisterMmmCommands(CLI::App& app, CliContext& ctx);         // mmm fit|plan|curves|simulate
 
 void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
@@ -20,6 +21,7 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterGenerateCommands(app, ctx);
   RegisterAnalyticsCommands(app, ctx);
   RegisterExperimentCommands(app, ctx);
+  RegisterBanditCommands(app, ctx);
   RegisterMmmCommands(app, ctx);
 }
 

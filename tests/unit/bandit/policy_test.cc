@@ -3,6 +3,7 @@
 // policy_test.cc: the policy interface: validation, posteriors against closed forms,
 // propensities against empirical choice frequencies, budget and caps, snapshot/restore.
 #include "flywheel/bandit/policy.h"
+#include "flywheel/bandit/serialize.h"
 
 #include <gtest/gtest.h>
 
@@ -259,6 +260,25 @@ TEST(PolicyTest, LinearPoliciesLearnWhichArmSuitsWhichContext) {
     std::vector<double> bad = {1.0};
     EXPECT_FALSE(p->Choose(Context{.features = bad}, rng).ok());
   }
+}
+
+TEST(SerializeTest, ConfigAndStateRoundTripExactly) {
+  PolicyConfig c{.kind = "budgeted-ts", .num_arms = 2, .budget = 100.0,
+                 .known_costs = {0.1, 0.7}, .spend_caps = {kUnlimited, 30.0}, .pull_caps = {5, -1}};
+  auto back = PolicyConfigFromJson(PolicyConfigToJson(c));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->known_costs, c.known_costs);
+  EXPECT_EQ(back->spend_caps, c.spend_caps);
+  EXPECT_EQ(back->pull_caps, c.pull_caps);
+  EXPECT_EQ(PolicyConfigToJson(*back), PolicyConfigToJson(c));
+  auto p = Make(c);
+  ASSERT_TRUE(p->Update(0, 1.0, 0.1).ok());
+  ASSERT_TRUE(p->Update(1, 0.0, 1.0 / 3.0).ok());
+  auto st = PolicyStateFromJson(PolicyStateToJson(p->Snapshot()));
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->values, p->Snapshot().values);
+  EXPECT_FALSE(PolicyConfigFromJson("{\"kind\": \"ts\"}").ok());
+  EXPECT_FALSE(PolicyStateFromJson("[1]").ok());
 }
 
 }  // namespace
