@@ -438,10 +438,9 @@ Result<MmmModel> FitMmm(const MmmData& data, const FitOptions& options,
       winner = t;
     }
   }
-  const std::vector<double> u = winner->x;
+  const std::vector<double> u_train = winner->x;
   const double lambda = kRidgeGrid[winner->lambda_idx];
-  std::vector<ChannelDraw> ch = problem.Decode(u);
-  const auto media = problem.Media(ch);
+  const auto media_train = problem.Media(problem.Decode(u_train));
 
   MmmModel model;
   model.period_days = data.period_days;
@@ -457,12 +456,12 @@ Result<MmmModel> FitMmm(const MmmData& data, const FitOptions& options,
   model.metrics.evaluations = total_evals;
   model.metrics.holdout_periods = holdout;
   if (holdout > 0) {
-    FW_ASSIGN_OR_RETURN(LinearFit train_fit, problem.Fit(media, data.target, span, lambda));
+    FW_ASSIGN_OR_RETURN(LinearFit train_fit, problem.Fit(media_train, data.target, span, lambda));
     double sse = 0.0, mean = 0.0, sst = 0.0;
     for (size_t t = span; t < n; ++t) mean += data.target[t];
     mean /= static_cast<double>(holdout);
     for (size_t t = span; t < n; ++t) {
-      const double e = data.target[t] - problem.Predict(train_fit, media, t);
+      const double e = data.target[t] - problem.Predict(train_fit, media_train, t);
       sse += e * e;
       sst += (data.target[t] - mean) * (data.target[t] - mean);
     }
@@ -470,6 +469,17 @@ Result<MmmModel> FitMmm(const MmmData& data, const FitOptions& options,
     model.metrics.r2_holdout = sst > 0.0 ? 1.0 - sse / sst : NAN;
     model.metrics.nrmse_holdout = std::sqrt(sse / static_cast<double>(holdout)) / (*hi - *lo);
   }
+  // The reported model uses every period: polish the transforms on the whole series, starting
+  // from the point chosen on the training span (the holdout figures above stay honest).
+  std::vector<double> u = u_train;
+  if (holdout > 0) {
+    double f = problem.TrainNrmse(u_train, data.target, n, lambda);
+    size_t ev = 0;
+    u = Polish(problem, data.target, n, lambda, u_train, options.local_max_evals, &f, &ev);
+    model.metrics.evaluations += ev;
+  }
+  const std::vector<ChannelDraw> ch = problem.Decode(u);
+  const auto media = problem.Media(ch);
   FW_ASSIGN_OR_RETURN(LinearFit fit, problem.Fit(media, data.target, n, lambda));
   Summarize(problem, options.trend, ch, fit, data.target, &model);
 

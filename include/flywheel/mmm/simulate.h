@@ -21,7 +21,7 @@ namespace fw::mmm {
 struct SimulationOptions {
   size_t periods = 156;          // weeks (3 years)
   size_t num_channels = 4;       // 1..6, taken from the documented table in simulate.cc
-  double noise_cv = 0.04;        // noise sd as a share of the mean outcome
+  double noise_cv = 0.02;        // noise sd as a share of the mean outcome
   int64_t start_day = 19360;     // 2023-01-02, a Monday
   uint64_t seed = 1;
 
