@@ -16,40 +16,6 @@ struct Acc {
   double den = 0;
 };
 
-inline void Add(const MetricSpec& spec, uint32_t code, uint32_t den_code, uint32_t ev, double rev,
-                Acc& acc) {
-  switch (spec.kind) {
-    case MetricKind::kConversion:
-      if (ev == code) acc.num = 1;
-      break;
-    case MetricKind::kCount:
-      if (ev == code) acc.num += 1;
-      break;
-    case MetricKind::kRevenue:
-      acc.num += rev;
-      break;
-    case MetricKind::kRetention:
-      acc.num = 1;  // any event in the window
-      break;
-    case MetricKind::kRatio:
-      if (ev == code) acc.num += 1;
-      if (ev == den_code) acc.den += 1;
-      break;
-  }
-}
-
-// The post-exposure window of a metric relative to t0.
-inline void PostWindow(const MetricSpec& spec, int64_t t0, int64_t window_us, int64_t* lo,
-                       int64_t* hi) {
-  if (spec.kind == MetricKind::kRetention) {
-    *lo = t0 + spec.retention_day * kMicrosPerDay;
-    *hi = *lo + kMicrosPerDay;
-  } else {
-    *lo = t0;
-    *hi = t0 + window_us;
-  }
-}
-
 }  // namespace
 
 MetricType MetricSpec::type() const {
@@ -147,43 +113,87 @@ Result<ExposureMetricValues> ComputeExposureMetrics(const EventColumns& columns,
     if (metrics[m].cuped_pre_days) out.covariates[m].assign(num_users, 0.0);
   }
 
+  // A compact plan per metric (no strings) keeps the inner loop in registers and L1.
+  // A compact, branch-light plan per metric: every metric is "count matching events" (or
+  // "sum revenue"), either summed or turned into a 0/1 flag, so the inner loop is selects
+  // rather than a switch with data-dependent branches.
+  struct Side {
+    uint32_t code = kAbsentEvent;      // event to count
+    uint32_t den_code = kAbsentEvent;  // ratio denominator event
+    bool match_all = false;            // retention: any event counts
+    bool use_revenue = false;          // revenue: sum revenue
+    bool flag = false;                 // conversion/retention: 1 if any
+  };
+  struct Plan {
+    Side post, pre;
+    int64_t lo_offset = 0, hi_offset = 0;  // post window relative to t0
+    int64_t pre_us = 0;                    // 0 = no covariate
+  };
+  auto side_of = [](MetricKind kind, uint32_t code, uint32_t den_code) {
+    Side side;
+    side.code = code;
+    side.den_code = kind == MetricKind::kRatio ? den_code : kAbsentEvent;
+    side.match_all = kind == MetricKind::kRetention;
+    side.use_revenue = kind == MetricKind::kRevenue;
+    side.flag = kind == MetricKind::kConversion || kind == MetricKind::kRetention;
+    return side;
+  };
+  std::vector<Plan> plans(num_metrics);
+  for (size_t m = 0; m < num_metrics; ++m) {
+    const ResolvedMetric& rm = metrics[m];
+    Plan& p = plans[m];
+    p.post = side_of(rm.spec.kind, rm.event_code, rm.denominator_code);
+    p.pre = rm.cuped_spec ? side_of(rm.cuped_spec->kind, rm.cuped_event_code, rm.cuped_denominator_code)
+                          : p.post;
+    if (rm.spec.kind == MetricKind::kRetention) {
+      p.lo_offset = rm.spec.retention_day * kMicrosPerDay;
+      p.hi_offset = p.lo_offset + kMicrosPerDay;
+    } else {
+      p.lo_offset = 0;
+      p.hi_offset = window_us;
+    }
+    p.pre_us = rm.cuped_pre_days ? *rm.cuped_pre_days * kMicrosPerDay : 0;
+  }
+  int64_t max_hi = 0, max_pre = 0;
+  for (const Plan& p : plans) {
+    max_hi = std::max(max_hi, p.hi_offset);
+    max_pre = std::max(max_pre, p.pre_us);
+  }
+
+  // Adds one event to an accumulator; selects, not branches, on the event code.
+  const auto Add = [](const Side& side, uint32_t ev, double rev, Acc& acc) {
+    const double hit = (side.match_all || ev == side.code) ? 1.0 : 0.0;
+    const double c = side.use_revenue ? rev : hit;
+    acc.num = side.flag ? std::max(acc.num, c) : acc.num + c;
+    acc.den += ev == side.den_code ? 1.0 : 0.0;
+  };
   auto run = [&](size_t begin_user, size_t end_user) {
     std::vector<Acc> post(num_metrics), pre(num_metrics);
-    std::vector<int64_t> lo(num_metrics), hi(num_metrics), pre_lo(num_metrics);
     for (size_t i = begin_user; i < end_user; ++i) {
       if (frame_user[i] < 0) continue;
       const int64_t t0 = exposure_us[i];
-      int64_t earliest = t0;
-      int64_t latest = t0;
-      for (size_t m = 0; m < num_metrics; ++m) {
-        post[m] = {};
-        pre[m] = {};
-        PostWindow(metrics[m].spec, t0, window_us, &lo[m], &hi[m]);
-        latest = std::max(latest, hi[m]);
-        if (metrics[m].cuped_pre_days) {
-          pre_lo[m] = t0 - *metrics[m].cuped_pre_days * kMicrosPerDay;
-          earliest = std::min(earliest, pre_lo[m]);
-        }
-      }
+      std::fill(post.begin(), post.end(), Acc{});
+      std::fill(pre.begin(), pre.end(), Acc{});
       const size_t u = static_cast<size_t>(frame_user[i]);
+      const int64_t* times = columns.time_us.data();
+      const size_t row_begin = columns.user_offsets[u];
       const size_t row_end = columns.user_offsets[u + 1];
       // Rows are time-ordered within the user: jump to the earliest time any metric needs.
-      const auto first = std::lower_bound(columns.time_us.begin() +
-                                              static_cast<std::ptrdiff_t>(columns.user_offsets[u]),
-                                          columns.time_us.begin() + static_cast<std::ptrdiff_t>(row_end),
-                                          earliest);
-      for (size_t row = static_cast<size_t>(first - columns.time_us.begin()); row < row_end; ++row) {
-        const int64_t t = columns.time_us[row];
+      const size_t first = static_cast<size_t>(
+          std::lower_bound(times + row_begin, times + row_end, t0 - max_pre) - times);
+      const int64_t latest = t0 + max_hi;
+      for (size_t row = first; row < row_end; ++row) {
+        const int64_t t = times[row];
         if (t >= latest) break;
+        const int64_t dt = t - t0;
         const uint32_t ev = columns.event[row];
         const double rev = columns.revenue[row];
         for (size_t m = 0; m < num_metrics; ++m) {
-          const ResolvedMetric& rm = metrics[m];
-          if (t >= lo[m] && t < hi[m]) {
-            Add(rm.spec, rm.event_code, rm.denominator_code, ev, rev, post[m]);
-          } else if (rm.cuped_pre_days && t >= pre_lo[m] && t < t0) {
-            const MetricSpec& cs = rm.cuped_spec ? *rm.cuped_spec : rm.spec;
-            Add(cs, rm.cuped_event_code, rm.cuped_denominator_code, ev, rev, pre[m]);
+          const Plan& p = plans[m];
+          if (dt >= p.lo_offset && dt < p.hi_offset) {
+            Add(p.post, ev, rev, post[m]);
+          } else if (dt < 0 && dt >= -p.pre_us) {
+            Add(p.pre, ev, rev, pre[m]);
           }
         }
       }
