@@ -74,14 +74,17 @@ std::vector<double> ColumnVariances(const MatrixView& x, ThreadPool* pool) {
   return var;
 }
 
-Status CheckFinite(const MatrixView& x) {
+Status CheckFinite(const MatrixView& x, float* max_abs) {
+  float largest = 0.0f;
   for (size_t i = 0; i < x.data.size(); ++i) {
+    largest = std::max(largest, std::fabs(x.data[i]));
     if (!std::isfinite(x.data[i])) {
       return InvalidArgument("row " + std::to_string(i / x.cols) + ", column " +
                              std::to_string(i % x.cols) + " is " + std::to_string(x.data[i]) +
                              ", expected a finite number");
     }
   }
+  if (max_abs != nullptr) *max_abs = largest;
   return OkStatus();
 }
 
@@ -154,7 +157,7 @@ class LloydRun {
         FullAssign();
         changed = n_;
       } else if (opt_.algorithm == KMeansAlgorithm::kLloyd) {
-        changed = LloydPass();
+        changed = LloydPass(/*update_sums=*/true);
       } else {
         changed = HamerlyPass(shift, half_sep, /*update_sums=*/true);
       }
@@ -170,8 +173,12 @@ class LloydRun {
     if (!strict) {
       // The centres moved after the last assignment: relabel once so labels
       // match centres.
-      HalfSeparations(&half_sep);
-      HamerlyPass(shift, half_sep, /*update_sums=*/false);
+      if (opt_.algorithm == KMeansAlgorithm::kLloyd) {
+        LloydPass(/*update_sums=*/false);  // Lloyd passes keep no bounds
+      } else {
+        HalfSeparations(&half_sep);
+        HamerlyPass(shift, half_sep, /*update_sums=*/false);
+      }
     }
     KMeansResult result;
     result.k = k_;
@@ -253,7 +260,7 @@ class LloydRun {
     return std::accumulate(changed.begin(), changed.end(), size_t{0});
   }
 
-  size_t LloydPass() {
+  size_t LloydPass(bool update_sums) {
     const internal::HamerlyState state{labels_.data(), upper_.data(), lower_.data()};
     std::vector<size_t> changed(chunks_, 0), evals(chunks_, 0);
     const internal::CenterSet set = buf_.View();
@@ -267,7 +274,7 @@ class LloydRun {
       changed[chunk] = out.changed;
       evals[chunk] = out.distance_evals;
     });
-    ReduceChunks();
+    if (update_sums) ReduceChunks();
     evals_ += std::accumulate(evals.begin(), evals.end(), size_t{0});
     return std::accumulate(changed.begin(), changed.end(), size_t{0});
   }
@@ -382,9 +389,9 @@ class LloydRun {
   size_t evals_ = 0;
 };
 
-// Shared checks; on success writes the absolute tolerance.
-Status Prepare(const MatrixView& x, const KMeansOptions& options, ThreadPool* pool,
-               double* tol_abs) {
+// Shared checks; on success writes the absolute tolerance and the options to run with.
+Status Prepare(const MatrixView& x, const KMeansOptions& options, ThreadPool* pool, double* tol_abs,
+               KMeansOptions* effective) {
   FW_RETURN_IF_ERROR(options.Validate());
   if (x.data.size() != x.rows * x.cols) {
     return InvalidArgument("matrix holds " + std::to_string(x.data.size()) + " values, expected " +
@@ -398,7 +405,12 @@ Status Prepare(const MatrixView& x, const KMeansOptions& options, ThreadPool* po
     return FailedPrecondition("k = " + std::to_string(options.k) + " is larger than the " +
                               std::to_string(x.rows) + " rows");
   }
-  FW_RETURN_IF_ERROR(internal::CheckFinite(x));
+  float max_abs = 0.0f;
+  FW_RETURN_IF_ERROR(internal::CheckFinite(x, &max_abs));
+  *effective = options;
+  // The vector kernels pad unused centre lanes with 1e18 coordinates; data that large (only
+  // possible unscaled) takes the scalar kernel, which has no padding.
+  if (max_abs > 1e15f) effective->kernel = KernelChoice::kScalar;
   const std::vector<double> var = internal::ColumnVariances(x, pool);
   const double mean_var =
       std::accumulate(var.begin(), var.end(), 0.0) / static_cast<double>(var.size());
@@ -415,12 +427,13 @@ Status Prepare(const MatrixView& x, const KMeansOptions& options, ThreadPool* po
 Result<KMeansResult> FitKMeansFromCenters(const MatrixView& x, std::span<const float> centers,
                                           const KMeansOptions& options, ThreadPool* pool) {
   double tol_abs = 0.0;
-  FW_RETURN_IF_ERROR(Prepare(x, options, pool, &tol_abs));
+  KMeansOptions opt;
+  FW_RETURN_IF_ERROR(Prepare(x, options, pool, &tol_abs, &opt));
   if (centers.size() != options.k * x.cols) {
     return InvalidArgument("initial centres hold " + std::to_string(centers.size()) +
                            " values, expected k x cols = " + std::to_string(options.k * x.cols));
   }
-  LloydRun run(x, options, tol_abs, pool);
+  LloydRun run(x, opt, tol_abs, pool);
   KMeansResult result = run.Run(centers);
   result.init_inertias = {result.inertia};
   return result;
@@ -429,15 +442,16 @@ Result<KMeansResult> FitKMeansFromCenters(const MatrixView& x, std::span<const f
 Result<KMeansResult> FitKMeans(const MatrixView& x, const KMeansOptions& options,
                                ThreadPool* pool) {
   double tol_abs = 0.0;
-  FW_RETURN_IF_ERROR(Prepare(x, options, pool, &tol_abs));
-  if (options.mini_batch > 0) return internal::FitMiniBatch(x, options, pool);
+  KMeansOptions opt;
+  FW_RETURN_IF_ERROR(Prepare(x, options, pool, &tol_abs, &opt));
+  if (opt.mini_batch > 0) return internal::FitMiniBatch(x, opt, pool);
   const Rng root(options.seed);
   KMeansResult best;
   std::vector<double> inertias;
   for (size_t restart = 0; restart < options.n_init; ++restart) {
     const uint64_t seed = root.Fork(restart).NextU64();
     const std::vector<float> init = SeedKMeansPlusPlus(x, options.k, seed, pool);
-    LloydRun run(x, options, tol_abs, pool);
+    LloydRun run(x, opt, tol_abs, pool);
     KMeansResult result = run.Run(init);
     inertias.push_back(result.inertia);
     if (restart == 0 || result.inertia < best.inertia) {

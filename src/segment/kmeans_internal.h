@@ -80,8 +80,9 @@ const KernelTable& SelectKernels(KernelChoice choice);
 // Population variance of each column, in double.
 std::vector<double> ColumnVariances(const MatrixView& x, ThreadPool* pool);
 
-// kInvalidArgument naming the first row and column holding NaN or Inf.
-Status CheckFinite(const MatrixView& x);
+// kInvalidArgument naming the first row and column holding NaN or Inf; on success writes the
+// largest absolute value to `max_abs` (when not null).
+Status CheckFinite(const MatrixView& x, float* max_abs);
 
 // Mini-batch k-means (minibatch.cc). Requires: options validated, x finite, k
 // <= rows.

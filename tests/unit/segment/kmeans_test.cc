@@ -169,6 +169,18 @@ TEST(KMeansTest, KEqualsNGivesZeroInertia) {
   EXPECT_NEAR(fit->inertia, 0.0, 1e-9);
 }
 
+TEST(KMeansTest, HugeUnscaledValuesStillCluster) {
+  // Values beyond the vector kernels' 1e18 padding take the scalar kernel.
+  Matrix x(6, 1);
+  const float values[] = {1e20f, 1.1e20f, 1.2e20f, 5e20f, 5.1e20f, 5.2e20f};
+  for (size_t i = 0; i < 6; ++i) x.At(i, 0) = values[i];
+  auto fit = FitKMeans(x.View(), {.k = 2, .n_init = 3}, nullptr);
+  ASSERT_TRUE(fit.ok());
+  EXPECT_EQ(fit->labels[0], fit->labels[2]);
+  EXPECT_EQ(fit->labels[3], fit->labels[5]);
+  EXPECT_NE(fit->labels[0], fit->labels[3]);
+}
+
 TEST(KMeansTest, BadInputsAreClearErrors) {
   Matrix empty(0, 3);
   EXPECT_EQ(FitKMeans(empty.View(), {.k = 1}, nullptr).status().code(),
