@@ -16,7 +16,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates bc
   libcli11-dev libfmt-dev libspdlog-dev libsimdjson-dev nlohmann-json3-dev libeigen3-dev
   libboost-dev libboost-math-dev libnlopt-dev libnlopt-cxx-dev libcpp-httplib-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -6,6 +6,10 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <deque>
 
@@ -56,8 +60,7 @@ Status LoadKeys(store::Workspace& workspace, const std::string& table, KeySet* k
   return OkStatus();
 }
 
-void AddCells(const std::vector<Cell>& cells, const Hash128& key, std::string_view source,
-              store::RowBatch* batch) {
+void AddCells(const std::vector<Cell>& cells, const Hash128& key, store::RowBatch* batch) {
   batch->columns[0].uints.push_back(key.hi);
   batch->columns[1].uints.push_back(key.lo);
   for (size_t i = 0; i < cells.size(); ++i) {
@@ -70,9 +73,6 @@ void AddCells(const std::vector<Cell>& cells, const Hash128& key, std::string_vi
       default: column.ints.push_back(cell.integer); break;
     }
   }
-  store::BatchColumn& source_column = batch->columns.back();
-  source_column.text.push_back(source);
-  source_column.valid.push_back(1);
   ++batch->num_rows;
 }
 
@@ -113,23 +113,64 @@ std::string RejectsCsv(const std::string& source, const std::vector<RejectRow>& 
   return out;
 }
 
-// Reads, validates and dedups every row of `source`, appending the good ones. Runs inside the
-// caller's transaction.
-Status IngestRows(store::Workspace& workspace, RowSource& source, const TableSpec& spec,
-                  const std::string& path, int64_t now_us, bool check_utf8, KeySet* keys,
-                  IngestSummary* summary, std::vector<RejectRow>* rejects) {
-  RowValidator validator(spec, now_us, check_utf8);
-  store::RowBatch batch = MakeBatch(spec);
+// A batch of validated rows and the decoded strings its text cells point into.
+struct PendingBatch {
+  store::RowBatch rows;
   std::deque<std::string> arena;
+};
+
+// Hands batches from the parsing thread to the appending thread. Two slots: enough to keep both
+// busy, and it bounds memory to a few batches whatever the file size.
+class BatchQueue {
+ public:
+  // Blocks while full. Returns false if the consumer gave up (then the batch is dropped).
+  bool Push(std::unique_ptr<PendingBatch> batch) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return queue_.size() < 2 || closed_; });
+    if (closed_) return false;
+    queue_.push_back(std::move(batch));
+    cv_.notify_all();
+    return true;
+  }
+  // Blocks while empty. nullptr marks the end of input.
+  std::unique_ptr<PendingBatch> Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !queue_.empty(); });
+    auto batch = std::move(queue_.front());
+    queue_.pop_front();
+    cv_.notify_all();
+    return batch;
+  }
+  // Called by the consumer on error: producers stop pushing.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<PendingBatch>> queue_;
+  bool closed_ = false;
+};
+
+// Parsing side: reads, validates and dedups every row of `source` into batches.
+void ProduceBatches(RowSource& source, const TableSpec& spec, int64_t now_us, bool check_utf8,
+                    KeySet* keys, IngestSummary* summary, std::vector<RejectRow>* rejects,
+                    BatchQueue* queue) {
+  RowValidator validator(spec, now_us, check_utf8);
+  auto batch = std::make_unique<PendingBatch>();
+  batch->rows = MakeBatch(spec);
   RawRow row;
   RowReject reject;
   std::vector<Cell> cells;
   while (true) {
-    const RowSource::Outcome outcome = source.Read(&row, &reject);
+    const RowSource::Outcome outcome = source.Read(&row, &reject, &batch->arena);
     if (outcome == RowSource::Outcome::kEnd) break;
     ++summary->rows_read;
     if (outcome == RowSource::Outcome::kBroken ||
-        !validator.Validate(row, &cells, &reject, &arena)) {
+        !validator.Validate(row, &cells, &reject, &batch->arena)) {
       rejects->push_back({row.line, reject.column, reject.reason, SanitizeUtf8(reject.message),
                           SanitizeUtf8(row.raw.substr(0, 4096))});
       continue;
@@ -139,18 +180,44 @@ Status IngestRows(store::Workspace& workspace, RowSource& source, const TableSpe
       ++summary->duplicates;
       continue;
     }
-    AddCells(cells, key, path, &batch);
-    if (batch.num_rows >= kAppendRows) {
-      FW_RETURN_IF_ERROR(workspace.Append(spec.table, batch));
-      summary->inserted += static_cast<int64_t>(batch.num_rows);
-      batch.Clear();
-      arena.clear();
-      source.ReleaseRows();
+    AddCells(cells, key, &batch->rows);
+    if (batch->rows.num_rows >= kAppendRows) {
+      if (!queue->Push(std::move(batch))) return;
+      batch = std::make_unique<PendingBatch>();
+      batch->rows = MakeBatch(spec);
     }
   }
-  FW_RETURN_IF_ERROR(workspace.Append(spec.table, batch));
-  summary->inserted += static_cast<int64_t>(batch.num_rows);
-  return OkStatus();
+  if (queue->Push(std::move(batch))) queue->Push(nullptr);
+}
+
+// Reads, validates and dedups every row of `source` on a worker thread while this thread
+// appends the finished batches, so parsing and DuckDB's append overlap. Runs inside the
+// caller's transaction.
+Status IngestRows(store::Workspace& workspace, RowSource& source, const TableSpec& spec,
+                  int64_t now_us, bool check_utf8, KeySet* keys, IngestSummary* summary,
+                  std::vector<RejectRow>* rejects) {
+  BatchQueue queue;
+  Status producer_status;
+  std::thread producer([&] {
+    // A worker-thread entry point: no exception may escape it (STYLE B2.4).
+    try {
+      ProduceBatches(source, spec, now_us, check_utf8, keys, summary, rejects, &queue);
+    } catch (const std::exception& e) {
+      producer_status = Internal(std::string("ingest worker failed: ") + e.what());
+      queue.Push(nullptr);
+    }
+  });
+  Status status;
+  while (auto batch = queue.Pop()) {
+    status = workspace.Append(spec.table, batch->rows);
+    if (!status.ok()) {
+      queue.Close();
+      break;
+    }
+    summary->inserted += static_cast<int64_t>(batch->rows.num_rows);
+  }
+  producer.join();
+  return status.ok() ? producer_status : status;
 }
 
 }  // namespace
@@ -193,8 +260,8 @@ Result<IngestSummary> IngestFile(store::Workspace& workspace, const std::string&
   FW_RETURN_IF_ERROR(LoadKeys(workspace, spec.table, &keys));
   std::vector<RejectRow> rejects;
   FW_RETURN_IF_ERROR(workspace.Begin());
-  Status status = IngestRows(workspace, *source, spec, path, now_us, check_utf8, &keys, &summary,
-                             &rejects);
+  Status status =
+      IngestRows(workspace, *source, spec, now_us, check_utf8, &keys, &summary, &rejects);
   if (status.ok()) status = AppendRejects(workspace, options.kind, path, rejects, now_us);
   summary.rejected = static_cast<int64_t>(rejects.size());
   for (const RejectRow& reject : rejects) ++summary.rejected_by_reason[reject.reason];

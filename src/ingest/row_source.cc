@@ -100,7 +100,7 @@ class CsvSource : public RowSource {
     return OkStatus();
   }
 
-  Outcome Read(RawRow* row, RowReject* reject) override {
+  Outcome Read(RawRow* row, RowReject* reject, std::deque<std::string>*) override {
     const CsvReader::Outcome outcome = reader_.Next(&fields_);
     if (outcome == CsvReader::Outcome::kEnd) return Outcome::kEnd;
     row->line = reader_.record_line();
@@ -156,9 +156,8 @@ class JsonLinesSource : public RowSource {
     if (bytes_.size() >= 3 && bytes_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
   }
 
-  Outcome Read(RawRow* row, RowReject* reject) override {
+  Outcome Read(RawRow* row, RowReject* reject, std::deque<std::string>* arena) override {
     std::string_view line;
-    // (strings_ grows until ReleaseRows: the batch holds views into it.)
     do {
       if (pos_ >= bytes_.size()) return Outcome::kEnd;
       const size_t newline = bytes_.find('\n', pos_);
@@ -191,7 +190,7 @@ class JsonLinesSource : public RowSource {
         case simdjson::dom::element_type::NULL_VALUE:
           continue;
         case simdjson::dom::element_type::STRING:
-          strings_.emplace_back(std::string_view(value.get_string().value_unsafe()));
+          arena->emplace_back(std::string_view(value.get_string().value_unsafe()));
           break;
         case simdjson::dom::element_type::OBJECT:
         case simdjson::dom::element_type::ARRAY:
@@ -202,18 +201,16 @@ class JsonLinesSource : public RowSource {
                               "string or number";
             return Outcome::kBroken;
           }
-          strings_.emplace_back(simdjson::minify(value));
+          arena->emplace_back(simdjson::minify(value));
           break;
         default:  // numbers and booleans: their JSON text
-          strings_.emplace_back(simdjson::minify(value));
+          arena->emplace_back(simdjson::minify(value));
       }
-      row->values[idx] = strings_.back();
+      row->values[idx] = arena->back();
       row->present[idx] = 1;
     }
     return Outcome::kRow;
   }
-
-  void ReleaseRows() override { strings_.clear(); }
 
  private:
   std::string_view bytes_;
@@ -221,7 +218,6 @@ class JsonLinesSource : public RowSource {
   size_t pos_ = 0;
   size_t line_ = 0;
   simdjson::dom::parser parser_;
-  std::deque<std::string> strings_;  // decoded values of rows not yet stored
 };
 
 class DecodedSource : public RowSource {
@@ -234,7 +230,7 @@ class DecodedSource : public RowSource {
     return OkStatus();
   }
 
-  Outcome Read(RawRow* row, RowReject*) override {
+  Outcome Read(RawRow* row, RowReject*, std::deque<std::string>*) override {
     if (next_ >= table_.rows.size()) return Outcome::kEnd;
     const auto& cells = table_.rows[next_];
     row->line = ++next_;

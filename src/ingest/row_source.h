@@ -10,6 +10,7 @@
 // Thread safety: one reader per source; the input bytes must outlive it.
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,12 +29,9 @@ class RowSource {
   virtual ~RowSource() = default;
 
   // Reads the next row into `row` (kRow), or describes a broken row in `row->line/raw` and
-  // `reject` (kBroken).
-  virtual Outcome Read(RawRow* row, RowReject* reject) = 0;
-
-  // Frees the text that rows read so far point into. Call it only after those rows are stored:
-  // a source may keep decoded values (e.g. unescaped JSON strings) alive until then.
-  virtual void ReleaseRows() {}
+  // `reject` (kBroken). Values that had to be decoded (unescaped JSON strings) are stored in
+  // `arena`, which must live until the row is stored; the rest view the input bytes.
+  virtual Outcome Read(RawRow* row, RowReject* reject, std::deque<std::string>* arena) = 0;
 
   // One-line notices about the input as a whole (e.g. columns that go into properties).
   const std::vector<std::string>& notices() const { return notices_; }

@@ -80,7 +80,6 @@ store::RowBatch MakeBatch(const TableSpec& spec) {
   batch.AddColumn("key_hi", store::ColumnType::kUbigint);
   batch.AddColumn("key_lo", store::ColumnType::kUbigint);
   for (const auto& field : spec.fields) batch.AddColumn(field.name, ColumnTypeOf(field.kind));
-  batch.AddColumn("source", store::ColumnType::kVarchar);
   return batch;
 }
 

@@ -42,7 +42,8 @@ struct TableSpec {
 
 const TableSpec& SpecFor(TableKind kind);
 
-// An empty batch with the table's columns: key_hi, key_lo, the fields, then source.
+// An empty batch with the table's columns: key_hi, key_lo, then the fields. (Which file a row
+// came from is in ingest_log, not on every row: a per-row source string cost ingest time.)
 store::RowBatch MakeBatch(const TableSpec& spec);
 
 }  // namespace fw::ingest

@@ -34,6 +34,36 @@ Status StatusFromDuckDbError(const std::string& what, const char* message) {
   return Internal(what + ": " + text);
 }
 
+Status StreamQuery(duckdb_connection con, const std::string& sql,
+                   const std::function<void(duckdb_data_chunk)>& on_chunk) {
+  PreparedHolder stmt;
+  if (duckdb_prepare(con, sql.c_str(), stmt.get()) == DuckDBError) {
+    return StatusFromDuckDbError("query failed", duckdb_prepare_error(stmt.value()));
+  }
+  duckdb_pending_result pending = nullptr;
+  if (duckdb_pending_prepared_streaming(stmt.value(), &pending) == DuckDBError) {
+    Status status = StatusFromDuckDbError("query failed", duckdb_pending_error(pending));
+    duckdb_destroy_pending(&pending);
+    return status;
+  }
+  ResultHolder result;
+  const duckdb_state state = duckdb_execute_pending(pending, result.get());
+  duckdb_destroy_pending(&pending);
+  if (state == DuckDBError) {
+    return StatusFromDuckDbError("query failed", duckdb_result_error(result.get()));
+  }
+  while (true) {
+    duckdb_data_chunk chunk = duckdb_fetch_chunk(*result.get());
+    if (chunk == nullptr) break;
+    on_chunk(chunk);
+    duckdb_destroy_data_chunk(&chunk);
+  }
+  if (const char* error = duckdb_result_error(result.get()); error != nullptr) {
+    return StatusFromDuckDbError("query failed while streaming", error);
+  }
+  return OkStatus();
+}
+
 const char* DuckDbTypeName(duckdb_type type) {
   switch (type) {
     case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";

@@ -8,6 +8,7 @@
 
 #include <duckdb.h>
 
+#include <functional>
 #include <string>
 
 #include "flywheel/core/status.h"
@@ -40,6 +41,11 @@ class PreparedHolder {
  private:
   duckdb_prepared_statement stmt_ = nullptr;
 };
+
+// Runs `sql` as a streaming query on `con` and calls `on_chunk` for each result chunk in order,
+// so large results are consumed as DuckDB produces them instead of being materialised first.
+Status StreamQuery(duckdb_connection con, const std::string& sql,
+                   const std::function<void(duckdb_data_chunk)>& on_chunk);
 
 // Turns a DuckDB error message into a Status: lock conflicts become kUnavailable with advice,
 // constraint and conversion errors kInvalidArgument, missing tables kNotFound, others kInternal.

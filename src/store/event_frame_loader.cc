@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// event_frame_loader.cc: events table -> EventFrame.
+// event_frame_loader.cc: events table -> EventFrame, and the bulk dedup-key read.
 //
-// DuckDB sorts (user_id, ts, event, key) in parallel; we then stream the result chunk by chunk.
-// Because rows arrive sorted by user_id, a new user is simply a change of user_id, so no hash
-// map over users is needed; the few distinct event/channel/campaign names go through small
-// dictionaries with a last-value cache.
+// Sorting 10M rows by a string user_id inside DuckDB costs seconds, so the loader streams the
+// table unsorted and groups in C++ instead:
+//   1. stream (user_id, time, event, channel, campaign, revenue), interning strings into
+//      dictionaries (a one-entry cache makes runs of the same value cheap);
+//   2. renumber users, event names, channels and campaigns in string order, so the frame is the
+//      same whatever order the rows were ingested in ("" sorts first, so code 0 stays "none");
+//   3. counting-sort rows by user (O(n)), then sort each user's few rows by
+//      (time, event, channel, campaign, revenue) in parallel, and gather the columns.
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <numeric>
 
 #include "duckdb_util.h"
+#include "flywheel/core/hash.h"
+#include "flywheel/core/thread_pool.h"
 #include "flywheel/store/workspace.h"
 #include "workspace_impl.h"
 
@@ -20,7 +28,12 @@ std::string_view View(duckdb_string_t* s) {
   return {duckdb_string_t_data(s), duckdb_string_t_length(*s)};
 }
 
-// Interns strings with a one-entry cache: event logs repeat the same few names in runs.
+template <typename T>
+T* Column(duckdb_data_chunk chunk, idx_t col) {
+  return static_cast<T*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, col)));
+}
+
+// Interns strings with a one-entry cache: event logs repeat the same value in runs.
 class CachedInterner {
  public:
   explicit CachedInterner(Dictionary* dict) : dict_(dict) {}
@@ -39,68 +52,189 @@ class CachedInterner {
   bool has_last_ = false;
 };
 
+// Interns user ids: an open-addressing table of (hash, code) over strings kept in a deque, with
+// the same one-entry cache. A node-based std::unordered_map spent more time allocating than
+// hashing at a million users.
+class UserInterner {
+ public:
+  UserInterner() : slots_(1024), mask_(1023) {}
+
+  uint32_t Code(std::string_view value) {
+    if (!values_.empty() && value == values_[last_code_]) return last_code_;
+    if ((values_.size() + 1) * 2 > slots_.size()) Grow();
+    const uint64_t hash = HashBytes64(value);
+    size_t idx = hash & mask_;
+    while (slots_[idx].code != kEmpty) {
+      if (slots_[idx].hash == hash && values_[slots_[idx].code] == value) {
+        return last_code_ = slots_[idx].code;
+      }
+      idx = (idx + 1) & mask_;
+    }
+    const auto code = static_cast<uint32_t>(values_.size());
+    values_.emplace_back(value);
+    slots_[idx] = {hash, code};
+    return last_code_ = code;
+  }
+
+  std::deque<std::string>& values() { return values_; }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t code = kEmpty;
+  };
+
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.size() * 2, Slot());
+    mask_ = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.code == kEmpty) continue;
+      size_t idx = slot.hash & mask_;
+      while (slots_[idx].code != kEmpty) idx = (idx + 1) & mask_;
+      slots_[idx] = slot;
+    }
+  }
+
+  std::deque<std::string> values_;
+  std::vector<Slot> slots_;
+  size_t mask_;
+  uint32_t last_code_ = 0;
+};
+
+// Rebuilds `dict` in string order and returns old code -> new code.
+std::vector<uint32_t> SortDictionary(Dictionary* dict) {
+  std::vector<uint32_t> order(dict->size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return dict->Value(a) < dict->Value(b); });
+  std::vector<uint32_t> remap(dict->size());
+  Dictionary sorted;
+  for (uint32_t rank = 0; rank < order.size(); ++rank) {
+    remap[order[rank]] = rank;
+    sorted.Intern(dict->Value(order[rank]));
+  }
+  *dict = std::move(sorted);
+  return remap;
+}
+
+// Rows as scanned, before grouping.
+struct ScannedRows {
+  std::vector<uint32_t> user, event, channel, campaign;
+  std::vector<int64_t> time_us;
+  std::vector<double> revenue;
+};
+
 }  // namespace
 
 Result<EventFrame> Workspace::LoadEventFrame() {
-  ResultHolder holder;
-  const char* sql =
-      "SELECT user_id, epoch_us(ts), event, COALESCE(channel, ''), COALESCE(campaign, ''), "
-      "COALESCE(revenue, 0.0) FROM events ORDER BY user_id, ts, event, key_hi, key_lo";
-  if (duckdb_query(impl_->con, sql, holder.get()) == DuckDBError) {
-    return StatusFromDuckDbError("loading events", duckdb_result_error(holder.get()));
-  }
   EventFrame frame;
   frame.channels.Intern("");
   frame.campaigns.Intern("");
-  const idx_t total = duckdb_row_count(holder.get());
-  frame.time_us.reserve(total);
-  frame.event.reserve(total);
-  frame.channel.reserve(total);
-  frame.campaign.reserve(total);
-  frame.revenue.reserve(total);
-  CachedInterner events(&frame.events), channels(&frame.channels), campaigns(&frame.campaigns);
-  std::string last_user;
-  bool have_user = false;
-  while (true) {
-    duckdb_data_chunk chunk = duckdb_fetch_chunk(*holder.get());
-    if (chunk == nullptr) break;
-    const idx_t n = duckdb_data_chunk_get_size(chunk);
-    auto* users = static_cast<duckdb_string_t*>(
-        duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)));
-    auto* times =
-        static_cast<int64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 1)));
-    auto* names = static_cast<duckdb_string_t*>(
-        duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 2)));
-    auto* chans = static_cast<duckdb_string_t*>(
-        duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 3)));
-    auto* camps = static_cast<duckdb_string_t*>(
-        duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 4)));
-    auto* revenue =
-        static_cast<double*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 5)));
-    for (idx_t i = 0; i < n; ++i) {
-      const std::string_view user = View(&users[i]);
-      if (!have_user || user != last_user) {
-        frame.user_offsets.push_back(frame.time_us.size());
-        frame.user_ids.emplace_back(user);
-        last_user.assign(user);
-        have_user = true;
-      }
-      frame.time_us.push_back(times[i]);
-      frame.event.push_back(events.Code(View(&names[i])));
-      frame.channel.push_back(channels.Code(View(&chans[i])));
-      frame.campaign.push_back(campaigns.Code(View(&camps[i])));
-      frame.revenue.push_back(revenue[i]);
-    }
-    duckdb_destroy_data_chunk(&chunk);
+  UserInterner user_codes;
+  ScannedRows rows;
+  FW_ASSIGN_OR_RETURN(const int64_t expected, QueryInt("SELECT count(*) FROM events"));
+  for (auto* column : {&rows.user, &rows.event, &rows.channel, &rows.campaign}) {
+    column->reserve(static_cast<size_t>(expected));
   }
-  frame.user_offsets.push_back(frame.time_us.size());
-  if (!frame.time_us.empty()) {
-    frame.min_time_us = frame.time_us[0];
-    frame.max_time_us = frame.time_us[0];
-    for (const int64_t t : frame.time_us) {
-      frame.min_time_us = std::min(frame.min_time_us, t);
-      frame.max_time_us = std::max(frame.max_time_us, t);
+  rows.time_us.reserve(static_cast<size_t>(expected));
+  rows.revenue.reserve(static_cast<size_t>(expected));
+  CachedInterner events(&frame.events), channels(&frame.channels), campaigns(&frame.campaigns);
+  FW_RETURN_IF_ERROR(StreamQuery(
+      impl_->con,
+      "SELECT user_id, epoch_us(ts), event, channel, campaign, revenue FROM events",
+      [&](duckdb_data_chunk chunk) {
+        const idx_t n = duckdb_data_chunk_get_size(chunk);
+        auto* user = Column<duckdb_string_t>(chunk, 0);
+        auto* time = Column<int64_t>(chunk, 1);
+        auto* name = Column<duckdb_string_t>(chunk, 2);
+        auto* chan = Column<duckdb_string_t>(chunk, 3);
+        auto* camp = Column<duckdb_string_t>(chunk, 4);
+        auto* rev = Column<double>(chunk, 5);
+        // NULL channel/campaign/revenue read as ""/0 through the validity masks (a COALESCE
+        // in SQL would make DuckDB copy every string).
+        uint64_t* chan_valid = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, 3));
+        uint64_t* camp_valid = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, 4));
+        uint64_t* rev_valid = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, 5));
+        for (idx_t i = 0; i < n; ++i) {
+          rows.user.push_back(user_codes.Code(View(&user[i])));
+          rows.time_us.push_back(time[i]);
+          rows.event.push_back(events.Code(View(&name[i])));
+          rows.channel.push_back(duckdb_validity_row_is_valid(chan_valid, i)
+                                     ? channels.Code(View(&chan[i])) : kNoValueCode);
+          rows.campaign.push_back(duckdb_validity_row_is_valid(camp_valid, i)
+                                      ? campaigns.Code(View(&camp[i])) : kNoValueCode);
+          rows.revenue.push_back(duckdb_validity_row_is_valid(rev_valid, i) ? rev[i] : 0.0);
+        }
+      }));
+
+  const size_t num_rows = rows.time_us.size();
+  // Users in string order: sort the codes, then invert.
+  std::deque<std::string>& user_values = user_codes.values();
+  std::vector<uint32_t> user_order(user_values.size());
+  std::iota(user_order.begin(), user_order.end(), 0u);
+  std::sort(user_order.begin(), user_order.end(),
+            [&](uint32_t a, uint32_t b) { return user_values[a] < user_values[b]; });
+  std::vector<uint32_t> user_rank(user_values.size());
+  frame.user_ids.reserve(user_values.size());
+  for (uint32_t rank = 0; rank < user_order.size(); ++rank) {
+    user_rank[user_order[rank]] = rank;
+    frame.user_ids.push_back(std::move(user_values[user_order[rank]]));
+  }
+  const std::vector<uint32_t> event_rank = SortDictionary(&frame.events);
+  const std::vector<uint32_t> channel_rank = SortDictionary(&frame.channels);
+  const std::vector<uint32_t> campaign_rank = SortDictionary(&frame.campaigns);
+
+  // Counting sort by user rank: perm lists row indexes grouped by user.
+  const size_t num_users = frame.user_ids.size();
+  frame.user_offsets.assign(num_users + 1, 0);
+  for (size_t row = 0; row < num_rows; ++row) {
+    rows.user[row] = user_rank[rows.user[row]];
+    rows.event[row] = event_rank[rows.event[row]];
+    rows.channel[row] = channel_rank[rows.channel[row]];
+    rows.campaign[row] = campaign_rank[rows.campaign[row]];
+    ++frame.user_offsets[rows.user[row] + 1];
+  }
+  for (size_t u = 0; u < num_users; ++u) frame.user_offsets[u + 1] += frame.user_offsets[u];
+  std::vector<uint32_t> perm(num_rows);
+  {
+    std::vector<uint64_t> next(frame.user_offsets.begin(), frame.user_offsets.end() - 1);
+    for (size_t row = 0; row < num_rows; ++row) {
+      perm[next[rows.user[row]]++] = static_cast<uint32_t>(row);
     }
+  }
+
+  frame.time_us.resize(num_rows);
+  frame.event.resize(num_rows);
+  frame.channel.resize(num_rows);
+  frame.campaign.resize(num_rows);
+  frame.revenue.resize(num_rows);
+  ThreadPool pool;
+  pool.ParallelFor(num_users, [&](size_t begin, size_t end, size_t) {
+    for (size_t u = begin; u < end; ++u) {
+      const auto first = perm.begin() + static_cast<std::ptrdiff_t>(frame.user_offsets[u]);
+      const auto last = perm.begin() + static_cast<std::ptrdiff_t>(frame.user_offsets[u + 1]);
+      std::sort(first, last, [&](uint32_t a, uint32_t b) {
+        return std::tie(rows.time_us[a], rows.event[a], rows.channel[a], rows.campaign[a],
+                        rows.revenue[a]) < std::tie(rows.time_us[b], rows.event[b],
+                                                    rows.channel[b], rows.campaign[b],
+                                                    rows.revenue[b]);
+      });
+      for (auto it = first; it != last; ++it) {
+        const size_t out = static_cast<size_t>(it - perm.begin());
+        frame.time_us[out] = rows.time_us[*it];
+        frame.event[out] = rows.event[*it];
+        frame.channel[out] = rows.channel[*it];
+        frame.campaign[out] = rows.campaign[*it];
+        frame.revenue[out] = rows.revenue[*it];
+      }
+    }
+  });
+  if (num_rows > 0) {
+    const auto [min_it, max_it] = std::minmax_element(frame.time_us.begin(), frame.time_us.end());
+    frame.min_time_us = *min_it;
+    frame.max_time_us = *max_it;
   }
   return frame;
 }
@@ -109,24 +243,14 @@ Result<std::vector<Hash128>> Workspace::LoadDedupKeys(const std::string& table) 
   if (table != "events" && table != "spend" && table != "exposures") {
     return InvalidArgument("table '" + table + "' has no dedup keys");
   }
-  ResultHolder holder;
-  const std::string sql = "SELECT key_hi, key_lo FROM " + table;
-  if (duckdb_query(impl_->con, sql.c_str(), holder.get()) == DuckDBError) {
-    return StatusFromDuckDbError("loading keys of " + table, duckdb_result_error(holder.get()));
-  }
   std::vector<Hash128> keys;
-  keys.reserve(duckdb_row_count(holder.get()));
-  while (true) {
-    duckdb_data_chunk chunk = duckdb_fetch_chunk(*holder.get());
-    if (chunk == nullptr) break;
-    const idx_t n = duckdb_data_chunk_get_size(chunk);
-    const auto* hi =
-        static_cast<uint64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 0)));
-    const auto* lo =
-        static_cast<uint64_t*>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(chunk, 1)));
-    for (idx_t i = 0; i < n; ++i) keys.push_back({hi[i], lo[i]});
-    duckdb_destroy_data_chunk(&chunk);
-  }
+  FW_RETURN_IF_ERROR(StreamQuery(impl_->con, "SELECT key_hi, key_lo FROM " + table,
+                                 [&](duckdb_data_chunk chunk) {
+                                   const idx_t n = duckdb_data_chunk_get_size(chunk);
+                                   const auto* hi = Column<uint64_t>(chunk, 0);
+                                   const auto* lo = Column<uint64_t>(chunk, 1);
+                                   for (idx_t i = 0; i < n; ++i) keys.push_back({hi[i], lo[i]});
+                                 }));
   return keys;
 }
 

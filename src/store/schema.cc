@@ -17,15 +17,15 @@ CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS events (
   key_hi UBIGINT NOT NULL, key_lo UBIGINT NOT NULL,
   event_id VARCHAR, user_id VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, event VARCHAR NOT NULL,
-  channel VARCHAR, campaign VARCHAR, revenue DOUBLE, properties VARCHAR, source VARCHAR);
+  channel VARCHAR, campaign VARCHAR, revenue DOUBLE, properties VARCHAR);
 CREATE TABLE IF NOT EXISTS spend (
   key_hi UBIGINT NOT NULL, key_lo UBIGINT NOT NULL,
   date DATE NOT NULL, channel VARCHAR NOT NULL, campaign VARCHAR, spend DOUBLE NOT NULL,
-  impressions BIGINT, clicks BIGINT, source VARCHAR);
+  impressions BIGINT, clicks BIGINT);
 CREATE TABLE IF NOT EXISTS exposures (
   key_hi UBIGINT NOT NULL, key_lo UBIGINT NOT NULL,
   user_id VARCHAR NOT NULL, experiment VARCHAR NOT NULL, variant VARCHAR NOT NULL,
-  ts TIMESTAMP NOT NULL, source VARCHAR);
+  ts TIMESTAMP NOT NULL);
 CREATE TABLE IF NOT EXISTS rejects (
   kind VARCHAR, source VARCHAR, line BIGINT, "column" VARCHAR, reason VARCHAR, message VARCHAR,
   raw VARCHAR, rejected_at TIMESTAMP);

@@ -5,6 +5,7 @@
 #include "flywheel/store/workspace.h"
 #include "output.h"
 
+#include <chrono>
 #include <iostream>
 
 namespace fw::cli {
@@ -57,8 +58,33 @@ Status RunSql(const CliContext& ctx, const std::string& sql, bool write) {
   return OkStatus();
 }
 
-Status RunInfo(const CliContext& ctx) {
+// Loads the EventFrame and reports its shape and the load time (what every analytics command
+// pays first, and what `flywheel serve` keeps hot).
+Status RunFrameInfo(const CliContext& ctx, store::Workspace& workspace) {
+  const auto start = std::chrono::steady_clock::now();
+  FW_ASSIGN_OR_RETURN(const auto frame, workspace.LoadEventFrame());
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (ctx.json) {
+    PrintJson({{"events", frame.num_events()},
+               {"users", frame.num_users()},
+               {"event_names", frame.events.size()},
+               {"channels", frame.channels.size() - 1},
+               {"campaigns", frame.campaigns.size() - 1},
+               {"load_seconds", seconds}});
+  } else {
+    std::cout << "EventFrame: " << FormatCount(static_cast<long long>(frame.num_events()))
+              << " events, " << FormatCount(static_cast<long long>(frame.num_users()))
+              << " users, " << frame.events.size() << " event names, "
+              << frame.channels.size() - 1 << " channels; loaded in "
+              << FormatNumber(seconds, 3) << " s\n";
+  }
+  return OkStatus();
+}
+
+Status RunInfo(const CliContext& ctx, bool frame) {
   FW_ASSIGN_OR_RETURN(auto workspace, store::Workspace::Open(ctx.DbPath()));
+  if (frame) return RunFrameInfo(ctx, *workspace);
   FW_ASSIGN_OR_RETURN(const auto tables,
                       workspace->Query("SELECT table_name FROM information_schema.tables "
                                        "WHERE table_schema = 'main' ORDER BY table_name"));
@@ -109,7 +135,9 @@ Status RunInfo(const CliContext& ctx) {
 void RegisterWorkspaceCommands(CLI::App& app, CliContext& ctx) {
   auto* info = app.add_subcommand("info", "Workspace summary: tables, row counts, time range, "
                                           "users, rejects");
-  info->callback([&ctx] { ctx.action = [&ctx] { return RunInfo(ctx); }; });
+  auto frame = std::make_shared<bool>(false);
+  info->add_flag("--frame", *frame, "Load the EventFrame and report its size and load time");
+  info->callback([&ctx, frame] { ctx.action = [&ctx, frame] { return RunInfo(ctx, *frame); }; });
 
   auto* sql = app.add_subcommand("sql", "Run a SQL query on the workspace (read-only unless "
                                         "--write)");
