@@ -20,7 +20,7 @@ double SpendAtPrice(const AllocationProblem& p, size_t c, double mu) {
   double a = p.lo[c], b = p.hi[c];
   if (a == b || p.derivative[c](a) <= mu) return a;
   if (p.derivative[c](b) >= mu) return b;
-  for (int it = 0; it < 200 && b - a > 1e-15 * std::max(1.0, std::abs(b)); ++it) {
+  for (int it = 0; it < 200 && b - a > 1e-15 * std::max(1e-300, std::abs(b)); ++it) {
     const double m = 0.5 * (a + b);
     if (p.derivative[c](m) > mu) {
       a = m;
@@ -65,15 +65,17 @@ AllocationResult WaterFill(const AllocationProblem& p) {
   }
   mu_lo = std::max(mu_lo * 0.5, 1e-300);
   mu_hi = std::max(mu_hi * 2.0, mu_lo * 4.0);
-  // Bisect in log space first (prices span many decades), then linearly.
+  // Bisect in log space while the bracket spans decades, then linearly: about 60 + 55 steps of
+  // C inner solves each, which keeps a 6-channel, 13-period plan to a few milliseconds.
   for (int it = 0; it < 400; ++it) {
-    const double mid = it < 200 ? std::sqrt(mu_lo * mu_hi) : 0.5 * (mu_lo + mu_hi);
+    const bool wide = mu_hi > 1.001 * mu_lo;
+    const double mid = wide ? std::sqrt(mu_lo * mu_hi) : 0.5 * (mu_lo + mu_hi);
     if (TotalAtPrice(p, mid, &r.x) > p.total) {
       mu_lo = mid;
     } else {
       mu_hi = mid;
     }
-    if (mu_hi - mu_lo <= 1e-16 * mu_hi) break;
+    if (mu_hi - mu_lo <= 1e-15 * mu_hi) break;
   }
   const double mu = 0.5 * (mu_lo + mu_hi);
   TotalAtPrice(p, mu, &r.x);

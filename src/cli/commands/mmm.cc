@@ -40,6 +40,8 @@ struct FitArgs {
   size_t cv_folds = 3;
   size_t bootstrap = 0;
   size_t samples = 0;
+  size_t starts = 4;
+  size_t local_evals = 400;
   double max_slope = 1.0;
   uint64_t seed = 1;
   size_t threads = 0;
@@ -138,6 +140,8 @@ Status RunFit(const CliContext& ctx, const FitArgs& args) {
   options.cv_folds = args.cv_folds;
   options.bootstrap = args.bootstrap;
   options.num_samples = args.samples;
+  options.num_local_starts = args.starts;
+  options.local_max_evals = args.local_evals;
   options.max_slope = args.max_slope;
   options.seed = args.seed;
   options.num_threads = args.threads;
@@ -296,6 +300,8 @@ void RegisterMmmCommands(CLI::App& app, CliContext& ctx) {
   fit->add_option("--cv-folds", fa->cv_folds, "Time-ordered CV folds for the ridge penalty (3)");
   fit->add_option("--bootstrap", fa->bootstrap, "Block-bootstrap refits for intervals (0)");
   fit->add_option("--samples", fa->samples, "Search: Latin hypercube samples (default 60/dim)");
+  fit->add_option("--starts", fa->starts, "Search: local searches per ridge penalty (4)");
+  fit->add_option("--local-evals", fa->local_evals, "Search: evaluations per local search (400)");
   fit->add_option("--max-slope", fa->max_slope, "Hill slope cap; > 1 allows S-curves (1)");
   fit->add_option("--seed", fa->seed, "Random seed (1)");
   fit->add_option("--threads", fa->threads, "Worker threads (default: all cores)");
