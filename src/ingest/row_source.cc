@@ -47,7 +47,7 @@ Result<ColumnMap> MapColumns(const std::vector<std::string>& raw_header, const s
     if (auto idx = FieldIndex(spec, name); idx && !seen[*idx]) {
       field = static_cast<int>(*idx);
       seen[*idx] = true;
-    } else if (spec.properties_field >= 0) {
+    } else {
       if (!unknown.empty()) unknown += ", ";
       unknown += name;
     }
@@ -75,8 +75,9 @@ Result<ColumnMap> MapColumns(const std::vector<std::string>& raw_header, const s
     return InvalidArgument(msg);
   }
   if (!unknown.empty()) {
-    notices->push_back("'" + path + "': columns not in the " + spec.table +
-                       " schema go into properties: " + unknown);
+    notices->push_back("'" + path + "': columns not in the " + spec.table + " schema " +
+                       (spec.properties_field >= 0 ? "go into properties: " : "are ignored: ") +
+                       unknown);
   }
   return map;
 }
