@@ -5,7 +5,8 @@
 # and vs scipy on the same per-user table, on one generated workspace.
 #
 #   bench/experiment.sh [FLYWHEEL_BINARY] [USERS] [DAYS] [REPEATS]
-#   (defaults: build/flywheel 1000000 21 3; 1M users x 21 days is about 10M events)
+#   (defaults: build/flywheel 1000000 21 3; 1M users x 21 days is about 12M events)
+#   FW_BENCH_DB=path/w.db reuses a workspace built by the same steps instead of generating one.
 #
 # Five metrics with CUPED (pre-period views, 14 days): conversion:purchase, retention:7d,
 # revenue, count:view, count:add_to_cart; 14-day window. Reports the min over REPEATS.
@@ -22,16 +23,21 @@ DB=$WORK/w.db
 now() { date +%s.%N; }
 minof() { tr ' ' '\n' | sort -g | head -1; }
 
-echo "# generating $USERS users x $DAYS days into $WORK" >&2
-"$BIN" generate --users "$USERS" --days "$DAYS" --out "$WORK/data" >&2
-"$BIN" --db "$DB" ingest events "$WORK/data/events.csv" >/dev/null
-"$BIN" --db "$DB" ingest exposures "$WORK/data/exposures.csv" >/dev/null
-"$BIN" --db "$DB" experiment create checkout_v2 --variants control:0.5,treatment:0.5 >/dev/null
+if [[ -n "${FW_BENCH_DB:-}" ]]; then
+  # Reuse a workspace made earlier by this script's steps (ingest of 10M events takes minutes).
+  cp "$FW_BENCH_DB" "$DB"
+else
+  echo "# generating $USERS users x $DAYS days into $WORK" >&2
+  "$BIN" generate --users "$USERS" --days "$DAYS" --out "$WORK/data" >&2
+  "$BIN" --db "$DB" ingest events "$WORK/data/events.csv" >/dev/null
+  "$BIN" --db "$DB" ingest exposures "$WORK/data/exposures.csv" >/dev/null
+  "$BIN" --db "$DB" experiment create checkout_v2 --variants control:0.5,treatment:0.5 >/dev/null
+fi
 EVENTS=$("$BIN" --db "$DB" --json sql "SELECT count(*) AS n FROM events" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])')
 EXPOSED=$("$BIN" --db "$DB" --json sql "SELECT count(DISTINCT user_id) AS n FROM exposures" | $PY -c 'import json,sys; print(json.load(sys.stdin)[0]["n"])')
 
 METRICS="--metric conversion:purchase --metric retention:7d --metric revenue --metric count:view --metric count:add_to_cart"
-FW_ANALYSIS=() FW_LOAD=() FW_TOTAL=()
+FW_ANALYSIS=() FW_LOAD=() FW_TOTAL=() FW_CPU=()
 for i in $(seq "$REPEATS"); do
   t=$(now)
   "$BIN" --db "$DB" --json experiment analyze checkout_v2 $METRICS --cuped pre:count:view:14 \
@@ -39,6 +45,8 @@ for i in $(seq "$REPEATS"); do
   FW_TOTAL+=("$(echo "$(now) - $t" | bc -l)")
   FW_LOAD+=("$(sed -n 's/.*EventFrame load \([0-9.]*\) s.*/\1/p' "$WORK/fw.err")")
   FW_ANALYSIS+=("$(sed -n 's/.*analysis after load \([0-9.]*\) s.*/\1/p' "$WORK/fw.err")")
+  FW_CPU+=("$(sed -n 's/.*analysis after load [0-9.]* s, cpu \([0-9.]*\) s.*/\1/p' "$WORK/fw.err")")
+  cat "$WORK/fw.err" >&2
 done
 
 # The same per-user metrics and per-arm CUPED sums in DuckDB SQL (one join, one group by).
@@ -74,16 +82,20 @@ PEER=$($PY "$HERE/experiment_peer.py" "$WORK/users.csv" conversion,retention7,re
 FW_A=$(echo "${FW_ANALYSIS[*]}" | minof)
 FW_L=$(echo "${FW_LOAD[*]}" | minof)
 FW_T=$(echo "${FW_TOTAL[*]}" | minof)
+FW_C=$(echo "${FW_CPU[*]}" | minof)
 SQL_M=$(echo "${SQL_T[*]}" | minof)
-$PY - "$WORK/fw.json" "$PEER" "$FW_A" "$FW_L" "$FW_T" "$SQL_M" "$EVENTS" "$EXPOSED" <<'PYEOF'
+echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+$PY - "$WORK/fw.json" "$PEER" "$FW_A" "$FW_L" "$FW_T" "$SQL_M" "$EVENTS" "$EXPOSED" "$FW_C" <<'PYEOF'
 import json, sys
 fw = json.load(open(sys.argv[1])); peer = json.loads(sys.argv[2])
 fw_a, fw_l, fw_t, sql = map(float, sys.argv[3:7]); events, exposed = int(sys.argv[7]), int(sys.argv[8])
+fw_cpu = float(sys.argv[9])
 names = {"conversion": "conversion:purchase", "retention7": "retention:7d", "revenue": "revenue",
          "views": "count:view", "carts": "count:add_to_cart"}
 print(f"events {events:,}, exposed users {exposed:,}, 5 metrics with CUPED (pre:count:view:14)")
 print(f"{'step':58s} {'seconds':>9s}")
 print(f"{'flywheel: analysis after the EventFrame is loaded':58s} {fw_a:9.3f}")
+print(f"{'flywheel: same, CPU seconds (user+sys, all threads)':58s} {fw_cpu:9.3f}")
 print(f"{'flywheel: EventFrame load':58s} {fw_l:9.3f}")
 print(f"{'flywheel: whole command (open, exposures, load, analysis)':58s} {fw_t:9.3f}")
 print(f"{'duckdb SQL: per-user join + per-arm CUPED sums (flywheel sql)':58s} {sql:9.3f}")
