@@ -129,6 +129,25 @@ TEST(MmmCliTest, SimulateFitSaveInWorkspaceThenPlanByName) {
   EXPECT_EQ(Flywheel("--db " + db + " mmm plan --name nope --budget 1").exit_code, 4);
 }
 
+TEST(MmmCliTest, FitsFromWorkspaceSpendAndEvents) {
+  const std::string dir = TempPath("gen"), db = TempPath("gen.db");
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(db);
+  ASSERT_EQ(Flywheel("generate --users 3000 --days 200 --seed 3 --out " + dir).exit_code, 0);
+  ASSERT_EQ(Flywheel("--db " + db + " ingest events " + dir + "/events.csv").exit_code, 0);
+  ASSERT_EQ(Flywheel("--db " + db + " ingest spend " + dir + "/spend.csv").exit_code, 0);
+  json fit = RunJson("--db " + db + " mmm fit --samples 100 --starts 1 --local-evals 50");
+  ASSERT_TRUE(fit.is_object());
+  EXPECT_EQ(fit["target"], "revenue");
+  EXPECT_EQ(fit["saved_as"], "default");
+  EXPECT_GE(fit["channels"].size(), 2u);
+  json plan = RunJson("--db " + db + " mmm plan --budget 10000 --periods 4");
+  ASSERT_TRUE(plan.is_object());
+  double total = 0;
+  for (const auto& [name, v] : plan["allocation"].items()) total += v.get<double>();
+  EXPECT_NEAR(total, 2500.0, 1e-6);
+}
+
 TEST(MmmCliTest, BadInputsExitWithClearErrors) {
   const std::string good = TempPath("good.csv");
   CliRun sim = Flywheel("mmm simulate --weeks 60 --channels 2 --out " + good);
