@@ -43,6 +43,7 @@ Status Scenario::Validate() const {
   if (!(budget > 0.0) || !std::isfinite(budget)) {
     return InvalidArgument("scenario: budget is " + Num(budget) + ", expected a number > 0");
   }
+  if (delay < 0) return InvalidArgument("scenario: delay is negative");
   if (horizon <= 0) {
     return InvalidArgument("scenario: horizon is " + std::to_string(horizon) + ", expected > 0");
   }
@@ -154,12 +155,18 @@ Result<Scenario> ParseScenario(std::string_view json_text, const std::string& so
     return InvalidArgument(source + ".horizon is " + Num(horizon) + ", expected a whole number > 0");
   }
   s.horizon = static_cast<int64_t>(horizon);
-  for (const char* key : {"drift", "delay"}) {
-    if (doc.contains(key) && !doc[key].is_null()) {
-      return Status(StatusCode::kUnimplemented,
-                    source + "." + key + " is set, but drift and delayed feedback are not "
-                             "simulated yet; set it to null");
+  if (doc.contains("drift") && !doc["drift"].is_null()) {
+    return Status(StatusCode::kUnimplemented,
+                  source + ".drift is set, but drift is not simulated yet; set it to null");
+  }
+  if (doc.contains("delay") && !doc["delay"].is_null()) {
+    const json& d = doc["delay"];
+    const json& n = d.is_object() ? d.value("contacts", json()) : d;
+    if (!n.is_number() || n.get<double>() < 0 || n.get<double>() != std::floor(n.get<double>())) {
+      return InvalidArgument(source + ".delay is " + d.dump() +
+                             ", expected null, a whole number of contacts >= 0 or {\"contacts\": N}");
     }
+    s.delay = n.get<int64_t>();
   }
   const json& channels = doc.value("channels", json());
   if (!channels.is_array() || channels.empty()) {

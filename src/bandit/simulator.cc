@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <numbers>
 
 #include "flywheel/bandit/lp.h"
@@ -214,6 +215,12 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
       Rng rng(SplitMix64(options.seed ^ HashBytes64(name)) + static_cast<uint64_t>(run));
       const uint64_t run_key = SplitMix64(SplitMix64(options.seed) ^ static_cast<uint64_t>(run));
 
+      struct Pending {
+        size_t arm;
+        double reward, cost;
+        size_t seg;
+      };
+      std::deque<Pending> pending;
       RunTrace tr;
       tr.arm_spend.assign(k, 0.0);
       std::vector<double> onehot(num_seg, 0.0);
@@ -251,7 +258,16 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
         const SegmentSpec& spec = sc.segments[seg];
         const bool converted = U01(Mix(key, 2000 + arm)) < spec.conversion[arm];
         if (!is_oracle) {
-          FW_RETURN_IF_ERROR(policy->Update(arm, converted ? 1.0 : 0.0, cost, ctx));
+          // Delayed feedback: the outcome reaches the policy `delay` contacts later.
+          pending.push_back({arm, converted ? 1.0 : 0.0, cost, seg});
+          while (static_cast<int64_t>(pending.size()) > sc.delay) {
+            const Pending& f = pending.front();
+            std::vector<double> f_onehot(num_seg, 0.0);
+            f_onehot[f.seg] = 1.0;
+            const Context f_ctx{.segment = static_cast<int32_t>(f.seg), .features = f_onehot};
+            FW_RETURN_IF_ERROR(policy->Update(f.arm, f.reward, f.cost, f_ctx));
+            pending.pop_front();
+          }
         }
         tr.spend += cost;
         tr.arm_spend[arm] += cost;

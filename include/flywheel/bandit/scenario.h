@@ -12,8 +12,10 @@
 //    "drift": null, "delay": null}
 //
 // `cost` is the mean cost per contact and `cap` the maximum spend on a channel. A channel missing
-// from a segment's "conversion" object converts at 0 there. "drift" and "delay" are accepted
-// only as null for now (kUnimplemented otherwise), so no file silently loses its meaning.
+// from a segment's "conversion" object converts at 0 there. "delay" is null, a number of
+// contacts, or {"contacts": N}: the outcome of a contact reaches the policy N contacts later.
+// "drift" is accepted only as null for now (kUnimplemented otherwise), so no file silently
+// loses its meaning.
 //
 // Thread safety: value types and pure functions.
 #pragma once
@@ -47,6 +49,7 @@ struct Scenario {
   std::string name;
   double budget = 10000.0;
   int64_t horizon = 500000;  // maximum number of contacts
+  int64_t delay = 0;         // feedback delay in contacts (0 = the next decision sees it)
   std::vector<Channel> channels;
   std::vector<SegmentSpec> segments;
 

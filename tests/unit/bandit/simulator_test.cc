@@ -86,6 +86,8 @@ TEST(ScenarioTest, BadScenariosNameTheField) {
            "segments": [{"share": 1, "conversion": {"a": 0.5}}]})", "channels[0].cost"},
       {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": 1}],
            "segments": [{"share": 1, "conversion": {"a": 0.5}}], "drift": {"step": 3}})", "drift"},
+      {R"({"budget": 10, "horizon": 10, "channels": [{"name": "a", "cost": 1}],
+           "segments": [{"share": 1, "conversion": {"a": 0.5}}], "delay": -2})", "delay"},
   };
   for (const auto& c : cases) {
     auto sc = ParseScenario(c.json, "bad.json");
@@ -93,6 +95,22 @@ TEST(ScenarioTest, BadScenariosNameTheField) {
     EXPECT_NE(sc.status().message().find(c.expect), std::string::npos) << sc.status().message();
   }
   EXPECT_EQ(LoadScenario("/nonexistent.json").status().code(), StatusCode::kNotFound);
+}
+
+TEST(SimulatorTest, DelayedFeedbackStillLearns) {
+  auto sc = ParseScenario(R"({"budget": 2000, "horizon": 100000,
+      "channels": [{"name": "a", "cost": 1}, {"name": "b", "cost": 1}],
+      "segments": [{"share": 1, "conversion": {"a": 0.05, "b": 0.15}}], "delay": {"contacts": 200}})",
+                          "delay.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().message();
+  EXPECT_EQ(sc->delay, 200);
+  SimulationOptions opt;
+  opt.policies = {"ts"};
+  opt.runs = 2;
+  auto r = Simulate(*sc, opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_GT(r->policies[0].spend_share[1], 0.7);
+  EXPECT_GT(r->policies[0].ratio, 0.75);
 }
 
 TEST(SimulatorTest, DeterministicAndWithinBudget) {
