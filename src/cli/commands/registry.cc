@@ -14,6 +14,7 @@ void RegisterAnalyticsCommands(CLI::App& app, CliContext& ctx);  // retention, f
 void RegisterExperimentCommands(CLI::App& app, CliContext& ctx);  // experiment ...
 void RegisterBanditCommands(CLI::App& app, CliContext& ctx);      // simulate, ope, bandit ...
 void RegisterMmmCommands(CLI::App& app, CliContext& ctx);         // mmm fit|plan|curves|simulate
+void RegisterSegmentCommands(CLI::App& app, CliContext& ctx);     // segment
 
 void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterWorkspaceCommands(app, ctx);
@@ -23,6 +24,7 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterExperimentCommands(app, ctx);
   RegisterBanditCommands(app, ctx);
   RegisterMmmCommands(app, ctx);
+  RegisterSegmentCommands(app, ctx);
 }
 
 }  // namespace fw::cli
