@@ -138,6 +138,16 @@ TEST(ExperimentCliTest, WorkspaceFindsThePlantedLift) {
   ASSERT_EQ(Flywheel("generate --users 20000 --seed 7 --out '" + (dir / "data").string() + "'").exit_code, 0);
   ASSERT_EQ(Flywheel("ingest events '" + (dir / "data/events.csv").string() + "'", db).exit_code, 0);
   ASSERT_EQ(Flywheel("ingest exposures '" + (dir / "data/exposures.csv").string() + "'", db).exit_code, 0);
+  // Three extra users exposed to both arms: reported and excluded.
+  const std::string both = (dir / "both.csv").string();
+  std::ofstream(both) << "user_id,experiment,variant,timestamp\n"
+                         "zz1,checkout_v2,control,2024-02-01T00:00:00Z\n"
+                         "zz1,checkout_v2,treatment,2024-02-02T00:00:00Z\n"
+                         "zz2,checkout_v2,treatment,2024-02-01T00:00:00Z\n"
+                         "zz2,checkout_v2,control,2024-02-03T00:00:00Z\n"
+                         "zz3,checkout_v2,control,2024-02-01T00:00:00Z\n"
+                         "zz3,checkout_v2,treatment,2024-02-01T00:00:00Z\n";
+  ASSERT_EQ(Flywheel("ingest exposures '" + both + "'", db).exit_code, 0);
   ASSERT_EQ(Flywheel("experiment create checkout_v2 --variants control:0.5,treatment:0.5", db).exit_code, 0);
   // Creating it twice is an error; so are bad weights.
   EXPECT_NE(Flywheel("experiment create checkout_v2 --variants control:0.5,treatment:0.5", db).exit_code, 0);
@@ -151,6 +161,7 @@ TEST(ExperimentCliTest, WorkspaceFindsThePlantedLift) {
                      db);
   EXPECT_EQ(doc["arms"][0]["n"], truth["counts"]["exposures_control"]);
   EXPECT_EQ(doc["arms"][1]["n"], truth["counts"]["exposures_treatment"]);
+  EXPECT_EQ(doc["excluded_users"], 3);
   EXPECT_FALSE(doc["srm"]["warning"].get<bool>());
   // Purchases per cart carry exactly the planted purchase lift; day-7 activity the retention
   // lift. Their 95% CIs cover the truth, and conversion is detected.

@@ -197,6 +197,8 @@ void PrintHuman(const ex::AnalysisReport& report, const std::string& title, int6
 Status Emit(const CliContext& ctx, const ex::AnalysisReport& report, const std::string& source,
             int64_t excluded) {
   if (ctx.json) {
+    // stdout stays one JSON document; the alarm still goes to stderr.
+    if (report.srm.warning) std::cerr << "warning: " << report.srm.message << "\n";
     nlohmann::json doc = ex::ReportToJson(report);
     doc["source"] = source;
     doc["excluded_users"] = excluded;
@@ -302,7 +304,7 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
   const auto t_query = Clock::now();
   FW_ASSIGN_OR_RETURN(auto exp_rows,
                       ws->Query("SELECT user_id, arg_min(variant, ts), epoch_us(min(ts)), "
-                                "count(DISTINCT variant) FROM exposures WHERE experiment = ? "
+                                "min(variant) = max(variant) FROM exposures WHERE experiment = ? "
                                 "GROUP BY user_id ORDER BY user_id",
                                 {a.name}));
   if (exp_rows.rows.empty()) {
@@ -354,7 +356,7 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
   for (size_t i = 0; i < n; ++i) {
     const auto& row = exp_rows.rows[i];
     const std::string& user = *row[0];
-    if (row[3] && *row[3] != "1") {
+    if (row[3] && *row[3] != "true") {  // seen in more than one arm
       ++excluded;
       continue;
     }
