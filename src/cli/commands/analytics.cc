@@ -247,6 +247,8 @@ void RegisterAnalyticsCommands(CLI::App& app, CliContext& ctx) {
   funnel->callback([&ctx, f] { ctx.action = [&ctx, f] { return RunFunnel(ctx, *f); }; });
 
   RegisterLifecycleCommands(app, ctx);
+  RegisterClvCommands(app, ctx);
+  RegisterAcquisitionCommands(app, ctx);
 }
 
 }  // namespace fw::cli
