@@ -4,15 +4,17 @@
 // hyperparameters, a sign-constrained ridge for the linear part, selection by time-ordered
 // cross-validation, and optional bootstrap refits for intervals.
 //
-// The search works in the unit cube, one coordinate per hyperparameter plus one for the ridge
-// penalty. Phase 1 draws a Latin hypercube sample; phase 2 runs bounded local searches (NLopt
-// BOBYQA) from the best distinct points. Both phases run in parallel with results gathered by
+// The search works in the unit cube, one coordinate per transform hyperparameter. For each ridge
+// penalty of a small grid, phase 1 scores a Latin hypercube sample and phase 2 runs bounded local
+// searches (NLopt BOBYQA) from the best distinct points, minimizing the in-sample NRMSE on the
+// training span (profile least squares). Both phases run in parallel with results gathered by
 // index, so the outcome depends on the seed only, not on timing or the thread count.
 //
-// The objective is the NRMSE of one-step-block forecasts over `cv_folds` expanding windows:
-// fit on periods [0, e_f), predict [e_f, e_f + v), for the last folds of the training span.
-// The last `holdout_fraction` of the periods is kept out of the search and the first fit and
-// scored at the end (r2_holdout); the reported model is then refitted on all periods.
+// Selection is by time-ordered cross-validation: each penalty's best point is scored by the NRMSE
+// of block forecasts over `cv_folds` expanding windows (fit on [0, e_f), predict [e_f, e_f + v)),
+// and the lowest wins. The last `holdout_fraction` of the periods is kept out of the search and
+// the selection and scored at the end (r2_holdout); the reported model is then polished and
+// refitted on all periods.
 //
 // Thread safety: FitMmm is reentrant; it uses its own thread pool.
 #pragma once
@@ -34,10 +36,10 @@ struct FitOptions {
                              // (0.9^13 = 0.25 of the first-week weight), 13 / 28 for Weibull
   int yearly_order = 2;      // Fourier pairs for yearly seasonality; 0 = none
   bool trend = true;         // a linear trend column
-  size_t cv_folds = 3;       // expanding-window folds for the selection objective
+  size_t cv_folds = 3;       // expanding-window folds that select the ridge penalty
   double holdout_fraction = 0.1;  // last share of periods scored at the end; 0 = none
   size_t num_samples = 0;         // phase-1 sample size; 0 = auto (60 per dimension, >= 300)
-  size_t num_local_starts = 4;    // phase-2 local searches
+  size_t num_local_starts = 4;    // phase-2 local searches per ridge penalty
   size_t local_max_evals = 400;   // evaluations per local search
   double max_theta = 0.9;         // geometric decay upper bound (Robyn: 0.3 TV up to 0.8)
   double min_slope = 0.5;         // Hill slope range. The default cap of 1 keeps every curve
@@ -52,8 +54,9 @@ struct FitOptions {
 
 // Fits `data`. Returns kInvalidArgument for bad options, kFailedPrecondition when the series is
 // too short for the folds and holdout asked for.
-// Cost: about (num_samples + num_local_starts * local_max_evals) * (cv_folds + 1) ridge solves
-// of n x p, p = channels + controls + 2 * yearly_order + 2; plus bootstrap refits.
+// Cost: about 4 * (num_samples + num_local_starts * local_max_evals) ridge solves of n x p,
+// p = channels + controls + 2 * yearly_order + 1, plus the CV folds, the final polish and
+// bootstrap * bootstrap_max_evals more.
 Result<MmmModel> FitMmm(const MmmData& data, const FitOptions& options,
                         const std::string& target_name = "y");
 
