@@ -5,9 +5,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 namespace fw::experiment {
 namespace {
@@ -109,8 +108,8 @@ Result<AnalysisReport> Analyze(std::span<const MetricInput> metrics,
     mr.control_mean = control.n > 0 ? ComputeMoments(control, metric.type).mean : 0.0;
     for (size_t i = 0; i < metric.arms.size(); ++i) {
       if (i == control_idx) continue;
-      FW_ASSIGN_OR_RETURN(Comparison c, Compare(control, metric.arms[i], metric.type,
-                                                options.compare));
+      FW_ASSIGN_OR_RETURN(Comparison c,
+                          Compare(control, metric.arms[i], metric.type, options.compare));
       if (c.p_value) {
         p_values.push_back(*c.p_value);
         where.emplace_back(report.metrics.size(), mr.results.size());
@@ -168,11 +167,11 @@ json ReportToJson(const AnalysisReport& report) {
       r["verdict"] = Verdict(c, o);
       results.push_back(std::move(r));
     }
-    metrics.push_back({{"metric", m.metric},
-                       {"type", MetricTypeName(m.type)},
-                       {"control", {{"variant", m.control}, {"n", m.control_n},
-                                    {"mean", Num(m.control_mean)}}},
-                       {"results", std::move(results)}});
+    metrics.push_back(
+        {{"metric", m.metric},
+         {"type", MetricTypeName(m.type)},
+         {"control", {{"variant", m.control}, {"n", m.control_n}, {"mean", Num(m.control_mean)}}},
+         {"results", std::move(results)}});
   }
   doc["metrics"] = std::move(metrics);
   return doc;
@@ -190,9 +189,8 @@ std::string Verdict(const Comparison& c, const AnalysisOptions& options) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.3g", p);
   const bool significant = p < options.compare.alpha;
-  const std::string label = c.adjusted_p_value && options.correction != Correction::kNone
-                                ? "adjusted p = "
-                                : "p = ";
+  const std::string label =
+      c.adjusted_p_value && options.correction != Correction::kNone ? "adjusted p = " : "p = ";
   if (!significant) return "no significant difference for " + name + " (" + label + buf + ")";
   return name + " is significantly " + (*c.lift > 0 ? "better" : "worse") + " (" + label + buf +
          ")";

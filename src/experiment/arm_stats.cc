@@ -19,16 +19,20 @@ double VarianceFromSums(double n, double sum, double sum_squares, bool populatio
 
 double CovarianceFromSums(double n, double sum_x, double sum_y, double sum_xy, bool population) {
   if (n <= 1) return 0.0;
-  return population ? (sum_xy / n - sum_x * sum_y / (n * n)) : (sum_xy - sum_x * sum_y / n) / (n - 1);
+  return population ? (sum_xy / n - sum_x * sum_y / (n * n))
+                    : (sum_xy - sum_x * sum_y / n) / (n - 1);
 }
 
 }  // namespace
 
 const char* MetricTypeName(MetricType type) {
   switch (type) {
-    case MetricType::kMean: return "mean";
-    case MetricType::kProportion: return "proportion";
-    case MetricType::kRatio: return "ratio";
+    case MetricType::kMean:
+      return "mean";
+    case MetricType::kProportion:
+      return "proportion";
+    case MetricType::kRatio:
+      return "ratio";
   }
   return "mean";
 }
@@ -76,8 +80,8 @@ double PooledTheta(const ArmStats& a, const ArmStats& b, MetricType type) {
   const double var_y = population
                            ? std::max(0.0, (sum_y / n) * (1.0 - sum_y / n))
                            : VarianceFromSums(n, sum_y, a.sum_squares + b.sum_squares, false);
-  const double var_x = VarianceFromSums(n, sum_x, a.covariate_sum_squares + b.covariate_sum_squares,
-                                        population);
+  const double var_x =
+      VarianceFromSums(n, sum_x, a.covariate_sum_squares + b.covariate_sum_squares, population);
   if (var_x <= 0 || var_y <= 0) return 0.0;
   const double cov = CovarianceFromSums(
       n, sum_y, sum_x, a.main_covariate_sum_product + b.main_covariate_sum_product, population);

@@ -6,9 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "flywheel/core/hash.h"
 
@@ -42,7 +41,8 @@ Status ExperimentDefinition::Validate() const {
   std::set<std::string> names;
   double total = 0;
   for (const VariantSpec& v : variants) {
-    if (v.name.empty()) return InvalidArgument("experiment '" + name + "' has an empty variant name");
+    if (v.name.empty())
+      return InvalidArgument("experiment '" + name + "' has an empty variant name");
     if (!names.insert(v.name).second) {
       return InvalidArgument("variant name '" + v.name + "' appears twice");
     }
@@ -95,15 +95,15 @@ Result<std::vector<VariantSpec>> ParseVariants(const std::string& text) {
       char* end = nullptr;
       v.weight = std::strtod(w.c_str(), &end);
       if (w.empty() || end != w.c_str() + w.size() || !std::isfinite(v.weight)) {
-        return InvalidArgument("variant '" + v.name + "' has weight '" + w + "', expected a number");
+        return InvalidArgument("variant '" + v.name + "' has weight '" + w +
+                               "', expected a number");
       }
       any_weight = true;
     }
     out.push_back(std::move(v));
   }
-  const bool all_weight = std::all_of(out.begin(), out.end(), [&](const VariantSpec& v) {
-    return v.weight != 0;
-  });
+  const bool all_weight =
+      std::all_of(out.begin(), out.end(), [&](const VariantSpec& v) { return v.weight != 0; });
   if (any_weight && !all_weight) {
     return InvalidArgument("give every variant a weight or none in '" + text + "'");
   }
@@ -116,11 +116,16 @@ Result<std::vector<VariantSpec>> ParseVariants(const std::string& text) {
 std::string DefinitionToJson(const ExperimentDefinition& def) {
   nlohmann::json variants = nlohmann::json::array();
   for (const auto& v : def.variants) variants.push_back({{"name", v.name}, {"weight", v.weight}});
-  nlohmann::json doc = {{"name", def.name},         {"variants", variants},
-                        {"control", def.ControlName()}, {"coverage", def.coverage},
-                        {"salt", def.salt},         {"layer", def.layer},
-                        {"layer_start", def.layer_start}, {"layer_end", def.layer_end},
-                        {"holdout", def.holdout},   {"metrics", def.metrics}};
+  nlohmann::json doc = {{"name", def.name},
+                        {"variants", variants},
+                        {"control", def.ControlName()},
+                        {"coverage", def.coverage},
+                        {"salt", def.salt},
+                        {"layer", def.layer},
+                        {"layer_start", def.layer_start},
+                        {"layer_end", def.layer_end},
+                        {"holdout", def.holdout},
+                        {"metrics", def.metrics}};
   return doc.dump();
 }
 
@@ -159,9 +164,8 @@ Status CheckLayerOverlap(const std::vector<ExperimentDefinition>& defs) {
       if (a.layer.empty() || a.layer != b.layer) continue;
       if (a.layer_start < b.layer_end && b.layer_start < a.layer_end) {
         return InvalidArgument("experiments '" + a.name + "' [" + Num(a.layer_start) + ", " +
-                               Num(a.layer_end) + ") and '" + b.name + "' [" +
-                               Num(b.layer_start) + ", " + Num(b.layer_end) +
-                               ") overlap in layer '" + a.layer + "'");
+                               Num(a.layer_end) + ") and '" + b.name + "' [" + Num(b.layer_start) +
+                               ", " + Num(b.layer_end) + ") overlap in layer '" + a.layer + "'");
       }
     }
   }
@@ -170,10 +174,14 @@ Status CheckLayerOverlap(const std::vector<ExperimentDefinition>& defs) {
 
 const char* AssignmentStatusName(AssignmentStatus status) {
   switch (status) {
-    case AssignmentStatus::kAssigned: return "assigned";
-    case AssignmentStatus::kHoldout: return "holdout";
-    case AssignmentStatus::kOutsideLayer: return "outside_layer";
-    case AssignmentStatus::kNotCovered: return "not_covered";
+    case AssignmentStatus::kAssigned:
+      return "assigned";
+    case AssignmentStatus::kHoldout:
+      return "holdout";
+    case AssignmentStatus::kOutsideLayer:
+      return "outside_layer";
+    case AssignmentStatus::kNotCovered:
+      return "not_covered";
   }
   return "not_covered";
 }

@@ -104,9 +104,12 @@ Result<Alternative> ParseAlternative(const std::string& text) {
 
 const char* MethodName(Method method) {
   switch (method) {
-    case Method::kFrequentist: return "frequentist";
-    case Method::kBayesian: return "bayesian";
-    case Method::kSequential: return "sequential";
+    case Method::kFrequentist:
+      return "frequentist";
+    case Method::kBayesian:
+      return "bayesian";
+    case Method::kSequential:
+      return "sequential";
   }
   return "frequentist";
 }
@@ -147,8 +150,8 @@ Result<Comparison> Compare(const ArmStats& control, const ArmStats& treatment, M
   out.mean = mt.mean;
   if (control.n < 2 || treatment.n < 2) {
     out.null_reason = "need at least 2 units per arm, got n=" + std::to_string(control.n) +
-                      " in '" + control.name + "' and n=" + std::to_string(treatment.n) +
-                      " in '" + treatment.name + "'";
+                      " in '" + control.name + "' and n=" + std::to_string(treatment.n) + " in '" +
+                      treatment.name + "'";
     return out;
   }
   if (type == MetricType::kRatio &&
@@ -223,9 +226,15 @@ Result<Comparison> Compare(const ArmStats& control, const ArmStats& treatment, M
             [](double x) { return NormalCdf(x); }, [](double p) { return NormalQuantile(p); });
         out.statistic = z;
         switch (options.alternative) {
-          case Alternative::kTwoSided: out.p_value = std::min(1.0, 2.0 * NormalSf(std::fabs(z))); break;
-          case Alternative::kGreater: out.p_value = NormalSf(z); break;
-          case Alternative::kLess: out.p_value = NormalCdf(z); break;
+          case Alternative::kTwoSided:
+            out.p_value = std::min(1.0, 2.0 * NormalSf(std::fabs(z)));
+            break;
+          case Alternative::kGreater:
+            out.p_value = NormalSf(z);
+            break;
+          case Alternative::kLess:
+            out.p_value = NormalCdf(z);
+            break;
         }
       }
       break;

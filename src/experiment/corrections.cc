@@ -18,15 +18,17 @@ Result<Correction> ParseCorrection(const std::string& text) {
 
 const char* CorrectionName(Correction correction) {
   switch (correction) {
-    case Correction::kNone: return "none";
-    case Correction::kHolm: return "holm";
-    case Correction::kBenjaminiHochberg: return "bh";
+    case Correction::kNone:
+      return "none";
+    case Correction::kHolm:
+      return "holm";
+    case Correction::kBenjaminiHochberg:
+      return "bh";
   }
   return "none";
 }
 
-Result<std::vector<double>> AdjustPValues(std::span<const double> p_values,
-                                          Correction correction) {
+Result<std::vector<double>> AdjustPValues(std::span<const double> p_values, Correction correction) {
   const size_t m = p_values.size();
   for (size_t i = 0; i < m; ++i) {
     if (!std::isfinite(p_values[i]) || p_values[i] < 0 || p_values[i] > 1) {

@@ -7,7 +7,6 @@
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/policies/policy.hpp>
-
 #include <cmath>
 #include <limits>
 
@@ -16,12 +15,11 @@ namespace {
 
 namespace bm = boost::math;
 // Errors become NaN/Inf rather than exceptions (see the header comment).
-using NoThrow = bm::policies::policy<
-    bm::policies::domain_error<bm::policies::ignore_error>,
-    bm::policies::overflow_error<bm::policies::ignore_error>,
-    bm::policies::underflow_error<bm::policies::ignore_error>,
-    bm::policies::evaluation_error<bm::policies::ignore_error>,
-    bm::policies::pole_error<bm::policies::ignore_error>>;
+using NoThrow = bm::policies::policy<bm::policies::domain_error<bm::policies::ignore_error>,
+                                     bm::policies::overflow_error<bm::policies::ignore_error>,
+                                     bm::policies::underflow_error<bm::policies::ignore_error>,
+                                     bm::policies::evaluation_error<bm::policies::ignore_error>,
+                                     bm::policies::pole_error<bm::policies::ignore_error>>;
 using Normal = bm::normal_distribution<double, NoThrow>;
 using StudentT = bm::students_t_distribution<double, NoThrow>;
 using ChiSquared = bm::chi_squared_distribution<double, NoThrow>;

@@ -21,10 +21,13 @@ struct Acc {
 MetricType MetricSpec::type() const {
   switch (kind) {
     case MetricKind::kConversion:
-    case MetricKind::kRetention: return MetricType::kProportion;
-    case MetricKind::kRatio: return MetricType::kRatio;
+    case MetricKind::kRetention:
+      return MetricType::kProportion;
+    case MetricKind::kRatio:
+      return MetricType::kRatio;
     case MetricKind::kCount:
-    case MetricKind::kRevenue: return MetricType::kMean;
+    case MetricKind::kRevenue:
+      return MetricType::kMean;
   }
   return MetricType::kMean;
 }
@@ -143,8 +146,9 @@ Result<ExposureMetricValues> ComputeExposureMetrics(const EventColumns& columns,
     const ResolvedMetric& rm = metrics[m];
     Plan& p = plans[m];
     p.post = side_of(rm.spec.kind, rm.event_code, rm.denominator_code);
-    p.pre = rm.cuped_spec ? side_of(rm.cuped_spec->kind, rm.cuped_event_code, rm.cuped_denominator_code)
-                          : p.post;
+    p.pre = rm.cuped_spec
+                ? side_of(rm.cuped_spec->kind, rm.cuped_event_code, rm.cuped_denominator_code)
+                : p.post;
     if (rm.spec.kind == MetricKind::kRetention) {
       p.lo_offset = rm.spec.retention_day * kMicrosPerDay;
       p.hi_offset = p.lo_offset + kMicrosPerDay;

@@ -51,7 +51,8 @@ Result<PowerResult> SampleSizeForProportion(double baseline, double mde,
   FW_RETURN_IF_ERROR(options.Validate());
   FW_RETURN_IF_ERROR(CheckBaseline(baseline));
   const double p2 = baseline * (1.0 + mde);
-  if (mde == 0 || !std::isfinite(mde)) return InvalidArgument("mde must be a non-zero relative lift");
+  if (mde == 0 || !std::isfinite(mde))
+    return InvalidArgument("mde must be a non-zero relative lift");
   if (!(p2 > 0 && p2 < 1)) {
     return InvalidArgument("baseline " + std::to_string(baseline) + " with mde " +
                            std::to_string(mde) + " gives a rate of " + std::to_string(p2) +
@@ -85,7 +86,9 @@ Result<PowerResult> MdeForProportion(double baseline, int64_t n_per_arm,
       hi = mid;
     }
   }
-  PowerResult r{.baseline = baseline, .mde = hi, .n_per_arm = n_per_arm,
+  PowerResult r{.baseline = baseline,
+                .mde = hi,
+                .n_per_arm = n_per_arm,
                 .n_total = n_per_arm * options.num_variants};
   return r;
 }

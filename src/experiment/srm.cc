@@ -10,8 +10,7 @@
 
 namespace fw::experiment {
 
-Result<SrmResult> CheckSampleRatio(std::span<const int64_t> counts,
-                                   std::span<const double> weights,
+Result<SrmResult> CheckSampleRatio(std::span<const int64_t> counts, std::span<const double> weights,
                                    std::span<const std::string> names) {
   if (counts.size() != weights.size()) {
     return InvalidArgument("SRM check: " + std::to_string(counts.size()) + " arm counts but " +
@@ -21,10 +20,10 @@ Result<SrmResult> CheckSampleRatio(std::span<const int64_t> counts,
   double total = 0;
   double weight_sum = 0;
   for (size_t i = 0; i < counts.size(); ++i) {
-    if (counts[i] < 0) return InvalidArgument("SRM check: negative count in arm " + std::to_string(i));
+    if (counts[i] < 0)
+      return InvalidArgument("SRM check: negative count in arm " + std::to_string(i));
     if (!(weights[i] > 0) || !std::isfinite(weights[i])) {
-      return InvalidArgument("SRM check: weight of arm " + std::to_string(i) +
-                             " must be positive");
+      return InvalidArgument("SRM check: weight of arm " + std::to_string(i) + " must be positive");
     }
     total += static_cast<double>(counts[i]);
     weight_sum += weights[i];

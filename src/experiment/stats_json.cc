@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 namespace fw::experiment {
@@ -47,7 +46,7 @@ Result<MetricInput> ParseMetric(const json& obj, const std::string& where,
   MetricInput m;
   FW_ASSIGN_OR_RETURN(m.type, ParseType(obj, where));
   m.name = obj.contains("metric") && obj["metric"].is_string() ? obj["metric"].get<std::string>()
-                                                                : std::string("metric");
+                                                               : std::string("metric");
   auto vit = obj.find("variants");
   if (vit == obj.end() || !vit->is_array() || vit->empty()) {
     return InvalidArgument(where + ": missing or empty \"variants\" array");
@@ -87,8 +86,9 @@ Result<MetricInput> ParseMetric(const json& obj, const std::string& where,
                                  static_cast<int>(v.contains("covariate_sum_squares")) +
                                  static_cast<int>(v.contains("main_covariate_sum_product"));
     if (covariate_fields != 0 && covariate_fields != 3) {
-      return InvalidArgument(vw + ": CUPED needs all of covariate_sum, covariate_sum_squares and "
-                                  "main_covariate_sum_product");
+      return InvalidArgument(vw +
+                             ": CUPED needs all of covariate_sum, covariate_sum_squares and "
+                             "main_covariate_sum_product");
     }
     if (covariate_fields == 3) {
       if (m.type == MetricType::kRatio) {
@@ -96,7 +96,8 @@ Result<MetricInput> ParseMetric(const json& obj, const std::string& where,
       }
       arm.has_covariate = true;
       FW_ASSIGN_OR_RETURN(arm.covariate_sum, GetNumber(v, "covariate_sum", vw, true));
-      FW_ASSIGN_OR_RETURN(arm.covariate_sum_squares, GetNumber(v, "covariate_sum_squares", vw, true));
+      FW_ASSIGN_OR_RETURN(arm.covariate_sum_squares,
+                          GetNumber(v, "covariate_sum_squares", vw, true));
       FW_ASSIGN_OR_RETURN(arm.main_covariate_sum_product,
                           GetNumber(v, "main_covariate_sum_product", vw, true));
     }
@@ -109,10 +110,10 @@ Result<MetricInput> ParseMetric(const json& obj, const std::string& where,
     }
     m.arms.push_back(std::move(arm));
   }
-  const bool all_covariate = std::all_of(m.arms.begin(), m.arms.end(),
-                                         [](const ArmStats& a) { return a.has_covariate; });
-  const bool no_covariate = std::none_of(m.arms.begin(), m.arms.end(),
-                                         [](const ArmStats& a) { return a.has_covariate; });
+  const bool all_covariate =
+      std::all_of(m.arms.begin(), m.arms.end(), [](const ArmStats& a) { return a.has_covariate; });
+  const bool no_covariate =
+      std::none_of(m.arms.begin(), m.arms.end(), [](const ArmStats& a) { return a.has_covariate; });
   if (!all_covariate && !no_covariate) {
     return InvalidArgument(where + ": covariate fields given for some variants but not all");
   }
@@ -146,9 +147,9 @@ Result<StatsInput> ParseStatsJson(const std::string& text, const std::string& so
       return InvalidArgument(source + ".metrics: expected a non-empty array");
     }
     for (size_t i = 0; i < arr.size(); ++i) {
-      FW_ASSIGN_OR_RETURN(MetricInput m, ParseMetric(arr[i], source + ".metrics[" +
-                                                                 std::to_string(i) + "]",
-                                                     &out.weights));
+      FW_ASSIGN_OR_RETURN(
+          MetricInput m,
+          ParseMetric(arr[i], source + ".metrics[" + std::to_string(i) + "]", &out.weights));
       out.metrics.push_back(std::move(m));
     }
   } else {

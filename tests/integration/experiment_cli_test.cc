@@ -10,9 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace {
 
@@ -109,7 +108,8 @@ TEST(ExperimentCliTest, HillstromMatchesSource) {
   EXPECT_NEAR(Result(doc, "visit", "Mens E-Mail")["mean"].get<double>(), 3894.0 / 21307, 1e-12);
   EXPECT_NEAR(Result(doc, "visit", "Womens E-Mail")["mean"].get<double>(), 3238.0 / 21387, 1e-12);
   EXPECT_NEAR(Result(doc, "conversion", "Mens E-Mail")["mean"].get<double>(), 267.0 / 21307, 1e-12);
-  EXPECT_NEAR(Result(doc, "conversion", "Womens E-Mail")["mean"].get<double>(), 189.0 / 21387, 1e-12);
+  EXPECT_NEAR(Result(doc, "conversion", "Womens E-Mail")["mean"].get<double>(), 189.0 / 21387,
+              1e-12);
   EXPECT_NEAR(doc["metrics"][1]["control"]["mean"].get<double>(), 122.0 / 21306, 1e-12);
   EXPECT_NEAR(Result(doc, "spend", "Mens E-Mail")["mean"].get<double>(), 1.4226, 5e-5);
   EXPECT_NEAR(Result(doc, "spend", "Womens E-Mail")["mean"].get<double>(), 1.0772, 5e-5);
@@ -130,14 +130,19 @@ TEST(ExperimentCliTest, HillstromMatchesSource) {
 }
 
 TEST(ExperimentCliTest, WorkspaceFindsThePlantedLift) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("fw_experiment_it_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("fw_experiment_it_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "w.db").string();
-  ASSERT_EQ(Flywheel("generate --users 20000 --seed 7 --out '" + (dir / "data").string() + "'").exit_code, 0);
-  ASSERT_EQ(Flywheel("ingest events '" + (dir / "data/events.csv").string() + "'", db).exit_code, 0);
-  ASSERT_EQ(Flywheel("ingest exposures '" + (dir / "data/exposures.csv").string() + "'", db).exit_code, 0);
+  ASSERT_EQ(
+      Flywheel("generate --users 20000 --seed 7 --out '" + (dir / "data").string() + "'").exit_code,
+      0);
+  ASSERT_EQ(Flywheel("ingest events '" + (dir / "data/events.csv").string() + "'", db).exit_code,
+            0);
+  ASSERT_EQ(
+      Flywheel("ingest exposures '" + (dir / "data/exposures.csv").string() + "'", db).exit_code,
+      0);
   // Three extra users exposed to both arms: reported and excluded.
   const std::string both = (dir / "both.csv").string();
   std::ofstream(both) << "user_id,experiment,variant,timestamp\n"
@@ -148,17 +153,22 @@ TEST(ExperimentCliTest, WorkspaceFindsThePlantedLift) {
                          "zz3,checkout_v2,control,2024-02-01T00:00:00Z\n"
                          "zz3,checkout_v2,treatment,2024-02-01T00:00:00Z\n";
   ASSERT_EQ(Flywheel("ingest exposures '" + both + "'", db).exit_code, 0);
-  ASSERT_EQ(Flywheel("experiment create checkout_v2 --variants control:0.5,treatment:0.5", db).exit_code, 0);
+  ASSERT_EQ(
+      Flywheel("experiment create checkout_v2 --variants control:0.5,treatment:0.5", db).exit_code,
+      0);
   // Creating it twice is an error; so are bad weights.
-  EXPECT_NE(Flywheel("experiment create checkout_v2 --variants control:0.5,treatment:0.5", db).exit_code, 0);
+  EXPECT_NE(
+      Flywheel("experiment create checkout_v2 --variants control:0.5,treatment:0.5", db).exit_code,
+      0);
   EXPECT_NE(Flywheel("experiment create other --variants a:0.5,b:0.4", db).exit_code, 0);
   std::ifstream truth_file(dir / "data/truth.json");
   const json truth = json::parse(truth_file);
   const double lift_purchase = truth["experiment"]["lift_purchase_conversion"].get<double>();
   const double lift_retention = truth["experiment"]["lift_retention"].get<double>();
-  json doc = RunJson("experiment analyze checkout_v2 --window 60d --metric conversion:purchase "
-                     "--metric ratio:purchase/add_to_cart --metric retention:7d --metric revenue",
-                     db);
+  json doc = RunJson(
+      "experiment analyze checkout_v2 --window 60d --metric conversion:purchase "
+      "--metric ratio:purchase/add_to_cart --metric retention:7d --metric revenue",
+      db);
   EXPECT_EQ(doc["arms"][0]["n"], truth["counts"]["exposures_control"]);
   EXPECT_EQ(doc["arms"][1]["n"], truth["counts"]["exposures_treatment"]);
   EXPECT_EQ(doc["excluded_users"], 3);
@@ -174,7 +184,8 @@ TEST(ExperimentCliTest, WorkspaceFindsThePlantedLift) {
   EXPECT_GE(ret["ci"][1].get<double>(), lift_retention);
   EXPECT_LT(Result(doc, "conversion:purchase", "treatment")["p_value"].get<double>(), 0.001);
   // CUPED on a pre-period covariate narrows nothing it should not: it still runs and reports theta.
-  json cuped = RunJson("experiment analyze checkout_v2 --metric count:view --cuped pre:count:view:14", db);
+  json cuped =
+      RunJson("experiment analyze checkout_v2 --metric count:view --cuped pre:count:view:14", db);
   EXPECT_FALSE(cuped["metrics"][0]["results"][0]["cuped_theta"].is_null());
   // Assignment is deterministic.
   json a1 = RunJson("experiment assign --experiment checkout_v2 --user u0000042", db);
@@ -200,11 +211,13 @@ TEST(ExperimentCliTest, StatsJsonPathAndErrors) {
   const std::string empty = (dir / "empty.csv").string();
   std::ofstream(empty) << "variant,value\n";
   EXPECT_NE(Flywheel("experiment analyze --input '" + empty +
-                     "' --variant-col variant --control a --metric value").exit_code, 0);
+                     "' --variant-col variant --control a --metric value")
+                .exit_code,
+            0);
   const std::string text = (dir / "text.csv").string();
   std::ofstream(text) << "variant,value\na,1\nb,x\na,2\nb,3\n";
   CliRun bad = Flywheel("experiment analyze --input '" + text +
-                     "' --variant-col variant --control a --metric value");
+                        "' --variant-col variant --control a --metric value");
   EXPECT_NE(bad.exit_code, 0);
   json adj = RunJson("experiment adjust --method holm 0.01,0.04,0.03");
   EXPECT_NEAR(adj["adjusted"][0].get<double>(), 0.03, 1e-12);

@@ -9,12 +9,11 @@
 // Thread safety: pure functions.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "flywheel/core/result.h"
 #include "flywheel/experiment/arm_stats.h"
@@ -32,10 +31,10 @@ struct MetricInput {
 };
 
 struct AnalysisOptions {
-  std::string control;                // name of the control arm (required)
-  CompareOptions compare;             // method, test, alpha, ...
+  std::string control;                        // name of the control arm (required)
+  CompareOptions compare;                     // method, test, alpha, ...
   Correction correction = Correction::kNone;  // across all (treatment, metric) p-values
-  std::vector<double> weights;        // expected arm shares in arm order; empty = equal
+  std::vector<double> weights;                // expected arm shares in arm order; empty = equal
 
   Status Validate() const;
 };
@@ -50,8 +49,8 @@ struct MetricReport {
 };
 
 struct AnalysisReport {
-  std::vector<std::string> arms;     // arm names in order
-  std::vector<int64_t> arm_units;    // units per arm (of the first metric) for the SRM check
+  std::vector<std::string> arms;   // arm names in order
+  std::vector<int64_t> arm_units;  // units per arm (of the first metric) for the SRM check
   SrmResult srm;
   std::vector<MetricReport> metrics;
   AnalysisOptions options;
@@ -60,7 +59,8 @@ struct AnalysisReport {
 // Runs the analysis. Errors: kInvalidArgument for no metrics, fewer than 2 arms, duplicate
 // arm names, metrics whose arms differ, weights of the wrong size, bad options; kNotFound if
 // the control is not among the arms (the message lists them).
-Result<AnalysisReport> Analyze(std::span<const MetricInput> metrics, const AnalysisOptions& options);
+Result<AnalysisReport> Analyze(std::span<const MetricInput> metrics,
+                               const AnalysisOptions& options);
 
 // The report as the documented JSON document (docs/experiment.md):
 // {"srm": {...}, "metrics": [{"metric", "control": {...}, "results": [...]}], ...}.

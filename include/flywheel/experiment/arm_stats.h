@@ -34,10 +34,10 @@ const char* MetricTypeName(MetricType type);
 
 // Sufficient statistics of one arm. Fields not used by the metric type stay 0.
 struct ArmStats {
-  std::string name;          // variant name
-  int64_t n = 0;             // units (users) in the arm
-  double sum = 0;            // sum of the metric (the numerator for ratio metrics)
-  double sum_squares = 0;    // sum of squared values (== sum for proportions)
+  std::string name;        // variant name
+  int64_t n = 0;           // units (users) in the arm
+  double sum = 0;          // sum of the metric (the numerator for ratio metrics)
+  double sum_squares = 0;  // sum of squared values (== sum for proportions)
   // Ratio metrics only: the denominator's sums and the numerator x denominator cross product.
   double denominator_sum = 0;
   double denominator_sum_squares = 0;

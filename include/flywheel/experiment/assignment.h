@@ -34,13 +34,13 @@ struct VariantSpec {
 };
 
 struct ExperimentDefinition {
-  std::string name;                  // unique in the workspace
-  std::vector<VariantSpec> variants; // the first is the control unless `control` says otherwise
-  std::string control;               // empty = the first variant
-  double coverage = 1.0;             // share of eligible users that enter, in (0, 1]
-  std::string salt;                  // hash salt; empty = the experiment name (set on create)
-  std::string layer;                 // namespace; empty = none
-  double layer_start = 0.0;          // this experiment's range of the layer hash
+  std::string name;                   // unique in the workspace
+  std::vector<VariantSpec> variants;  // the first is the control unless `control` says otherwise
+  std::string control;                // empty = the first variant
+  double coverage = 1.0;              // share of eligible users that enter, in (0, 1]
+  std::string salt;                   // hash salt; empty = the experiment name (set on create)
+  std::string layer;                  // namespace; empty = none
+  double layer_start = 0.0;           // this experiment's range of the layer hash
   double layer_end = 1.0;
   double holdout = 0.0;              // global holdout share, in [0, 1)
   std::vector<std::string> metrics;  // default metrics for `analyze` (e.g. "conversion:purchase")

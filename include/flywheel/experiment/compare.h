@@ -64,20 +64,20 @@ const char* MethodName(Method method);
 struct Comparison {
   std::string variant;
   int64_t n = 0;
-  double mean = 0;                   // the arm's unadjusted mean
-  std::optional<double> lift;        // relative or absolute, CUPED-adjusted when on
-  std::optional<double> ci_low;      // nullopt also for the open side of a one-sided interval
+  double mean = 0;               // the arm's unadjusted mean
+  std::optional<double> lift;    // relative or absolute, CUPED-adjusted when on
+  std::optional<double> ci_low;  // nullopt also for the open side of a one-sided interval
   std::optional<double> ci_high;
-  std::optional<double> p_value;     // frequentist and sequential only
+  std::optional<double> p_value;           // frequentist and sequential only
   std::optional<double> adjusted_p_value;  // after the correction across variants and metrics
-  std::optional<double> se;          // standard error of the lift
-  std::optional<double> df;          // Welch-Satterthwaite df (Welch only)
-  std::optional<double> statistic;   // t or z (frequentist only)
-  std::optional<double> chance_to_win;  // Bayesian only
-  std::optional<double> risk_control;   // Bayesian only: expected loss of keeping control
-  std::optional<double> risk_treatment; // Bayesian only: expected loss of shipping treatment
-  double theta = 0;                  // CUPED coefficient used (0 = off)
-  std::string null_reason;           // why some fields are null; empty when all computed
+  std::optional<double> se;                // standard error of the lift
+  std::optional<double> df;                // Welch-Satterthwaite df (Welch only)
+  std::optional<double> statistic;         // t or z (frequentist only)
+  std::optional<double> chance_to_win;     // Bayesian only
+  std::optional<double> risk_control;      // Bayesian only: expected loss of keeping control
+  std::optional<double> risk_treatment;    // Bayesian only: expected loss of shipping treatment
+  double theta = 0;                        // CUPED coefficient used (0 = off)
+  std::string null_reason;                 // why some fields are null; empty when all computed
 };
 
 // Compares `treatment` to `control` for a metric of `type`. Input problems that only make the

@@ -37,7 +37,7 @@ enum class MetricKind { kConversion, kCount, kRevenue, kRetention, kRatio };
 
 // A parsed metric such as "conversion:purchase", "retention:7d" or "ratio:purchase/session".
 struct MetricSpec {
-  std::string text;           // as given, the metric's name in reports
+  std::string text;  // as given, the metric's name in reports
   MetricKind kind = MetricKind::kRevenue;
   std::string event;          // conversion/count, and the numerator of a ratio
   std::string denominator;    // ratio only
@@ -57,7 +57,7 @@ Result<std::pair<MetricSpec, int64_t>> ParseCupedSpec(const std::string& text);
 struct EventColumns {
   std::span<const uint64_t> user_offsets;  // num_users + 1
   std::span<const int64_t> time_us;
-  std::span<const uint32_t> event;         // dictionary codes
+  std::span<const uint32_t> event;  // dictionary codes
   std::span<const double> revenue;
 };
 

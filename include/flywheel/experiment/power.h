@@ -18,17 +18,17 @@
 namespace fw::experiment {
 
 struct PowerOptions {
-  double alpha = 0.05;     // false-positive rate, in (0, 0.5]
-  double power = 0.8;      // 1 - false-negative rate, in (0, 1)
-  int num_variants = 2;    // arms including control (total n = per arm * num_variants)
-  bool two_sided = true;   // two-sided test (default) or one-sided
+  double alpha = 0.05;    // false-positive rate, in (0, 0.5]
+  double power = 0.8;     // 1 - false-negative rate, in (0, 1)
+  int num_variants = 2;   // arms including control (total n = per arm * num_variants)
+  bool two_sided = true;  // two-sided test (default) or one-sided
 
   Status Validate() const;
 };
 
 struct PowerResult {
-  double baseline = 0;       // control conversion rate
-  double mde = 0;            // relative lift detected (0.05 = +5%)
+  double baseline = 0;  // control conversion rate
+  double mde = 0;       // relative lift detected (0.05 = +5%)
   int64_t n_per_arm = 0;
   int64_t n_total = 0;
 };

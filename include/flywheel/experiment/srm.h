@@ -31,8 +31,7 @@ struct SrmResult {
 // Tests `counts` (units per arm) against `weights` (expected shares, normalised here).
 // Errors: kInvalidArgument if sizes differ, fewer than 2 arms, a negative count, a weight that
 // is not positive, or a total of 0 units. `names` (same size, may be empty) label the message.
-Result<SrmResult> CheckSampleRatio(std::span<const int64_t> counts,
-                                   std::span<const double> weights,
+Result<SrmResult> CheckSampleRatio(std::span<const int64_t> counts, std::span<const double> weights,
                                    std::span<const std::string> names = {});
 
 }  // namespace fw::experiment

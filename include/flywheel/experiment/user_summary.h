@@ -26,7 +26,7 @@ namespace fw::experiment {
 inline constexpr uint32_t kNoArm = std::numeric_limits<uint32_t>::max();
 
 struct UserValues {
-  std::string name;                  // metric name
+  std::string name;  // metric name
   MetricType type = MetricType::kMean;
   std::span<const double> values = {};        // one per user
   std::span<const double> denominators = {};  // ratio metrics: one per user; else empty

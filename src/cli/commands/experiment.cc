@@ -74,8 +74,9 @@ Status RunCreate(const CliContext& ctx, const CreateArgs& args) {
   defs.push_back(def);
   FW_RETURN_IF_ERROR(ex::CheckLayerOverlap(defs));
   const std::string json_text = ex::DefinitionToJson(def);
-  FW_RETURN_IF_ERROR(ws->Execute(
-      "INSERT INTO experiments VALUES (?, ?, current_timestamp::TIMESTAMP)", {def.name, json_text}));
+  FW_RETURN_IF_ERROR(
+      ws->Execute("INSERT INTO experiments VALUES (?, ?, current_timestamp::TIMESTAMP)",
+                  {def.name, json_text}));
   if (ctx.json) {
     PrintJson(nlohmann::json::parse(json_text));
   } else {
@@ -138,10 +139,13 @@ struct PowerArgs {
 };
 
 Status RunPower(const CliContext& ctx, const PowerArgs& args) {
-  ex::PowerOptions o{.alpha = args.alpha, .power = args.power, .num_variants = args.variants,
+  ex::PowerOptions o{.alpha = args.alpha,
+                     .power = args.power,
+                     .num_variants = args.variants,
                      .two_sided = !args.one_sided};
   if ((args.mde != 0) == (args.n != 0)) {
-    return InvalidArgument("give exactly one of --mde X (for the sample size) or --n N (for the MDE)");
+    return InvalidArgument(
+        "give exactly one of --mde X (for the sample size) or --n N (for the MDE)");
   }
   ex::PowerResult r;
   if (args.mde != 0) {
@@ -150,9 +154,13 @@ Status RunPower(const CliContext& ctx, const PowerArgs& args) {
     FW_ASSIGN_OR_RETURN(r, ex::MdeForProportion(args.baseline, args.n, o));
   }
   if (ctx.json) {
-    PrintJson({{"baseline", r.baseline}, {"mde", JsonNumber(r.mde)}, {"alpha", args.alpha},
-               {"power", args.power}, {"variants", args.variants},
-               {"two_sided", !args.one_sided}, {"n_per_arm", r.n_per_arm},
+    PrintJson({{"baseline", r.baseline},
+               {"mde", JsonNumber(r.mde)},
+               {"alpha", args.alpha},
+               {"power", args.power},
+               {"variants", args.variants},
+               {"two_sided", !args.one_sided},
+               {"n_per_arm", r.n_per_arm},
                {"n_total", r.n_total}});
   } else {
     PrintTable({"baseline", "relative MDE", "alpha", "power", "n per arm", "n total"},
@@ -198,25 +206,31 @@ Result<experiment::ExperimentDefinition> LoadDefinition(store::Workspace& ws,
   FW_ASSIGN_OR_RETURN(auto rows,
                       ws.Query("SELECT definition FROM experiments WHERE name = ?", {name}));
   if (rows.rows.empty() || !rows.rows[0][0]) {
-    return NotFound("experiment '" + name + "' not found; create it with `flywheel experiment "
-                    "create " + name + " --variants control:0.5,treatment:0.5`");
+    return NotFound("experiment '" + name +
+                    "' not found; create it with `flywheel experiment "
+                    "create " +
+                    name + " --variants control:0.5,treatment:0.5`");
   }
   return experiment::DefinitionFromJson(*rows.rows[0][0]);
 }
 
 void RegisterExperimentCommands(CLI::App& app, CliContext& ctx) {
-  auto* group = app.add_subcommand("experiment", "A/B tests: create, assign, analyze, power, adjust");
+  auto* group =
+      app.add_subcommand("experiment", "A/B tests: create, assign, analyze, power, adjust");
   group->require_subcommand(1);
 
   auto create_args = std::make_shared<CreateArgs>();
   auto* create = group->add_subcommand("create", "Define an experiment in the workspace");
   create->add_option("name", create_args->name, "Experiment name")->required();
-  create->add_option("--variants", create_args->variants,
-                     "Variants and weights, e.g. control:0.5,treatment:0.5")->required();
+  create
+      ->add_option("--variants", create_args->variants,
+                   "Variants and weights, e.g. control:0.5,treatment:0.5")
+      ->required();
   create->add_option("--control", create_args->control, "Control variant (default: the first)");
   create->add_option("--coverage", create_args->coverage, "Share of users that enter (0, 1]");
   create->add_option("--layer", create_args->layer, "Layer (namespace) for mutual exclusion");
-  create->add_option("--layer-range", create_args->layer_range, "This experiment's START,END of the layer");
+  create->add_option("--layer-range", create_args->layer_range,
+                     "This experiment's START,END of the layer");
   create->add_option("--holdout", create_args->holdout, "Global holdout share [0, 1)");
   create->add_option("--salt", create_args->salt, "Hash salt (default: the name)");
   create->add_option("--metric", create_args->metrics, "Default metric(s) for analyze");
@@ -251,7 +265,8 @@ void RegisterExperimentCommands(CLI::App& app, CliContext& ctx) {
   auto list = std::make_shared<std::string>();
   auto* adjust = group->add_subcommand("adjust", "Adjust p-values for multiple comparisons");
   adjust->add_option("--method", *method, "holm or bh")->required();
-  adjust->add_option("p_values", *list, "Comma-separated p-values, e.g. 0.01,0.04,0.03")->required();
+  adjust->add_option("p_values", *list, "Comma-separated p-values, e.g. 0.01,0.04,0.03")
+      ->required();
   adjust->callback([&ctx, method, list] {
     ctx.action = [&ctx, method, list] { return RunAdjust(ctx, *method, *list); };
   });

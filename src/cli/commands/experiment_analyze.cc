@@ -4,6 +4,8 @@
 //   - the workspace: `analyze NAME --metric M` (exposures + the EventFrame, one pass per user);
 //   - a per-user table: `analyze --input FILE --variant-col COL --control NAME --metric COL`;
 //   - summary statistics: `analyze --stats FILE.json`.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,8 +14,6 @@
 #include <memory>
 #include <set>
 #include <unordered_map>
-
-#include <sys/resource.h>
 
 #include "experiment_cli.h"
 #include "flywheel/core/file_io.h"
@@ -39,13 +39,13 @@ double CpuSeconds() {
 }
 
 struct AnalyzeArgs {
-  std::string name;                  // workspace experiment
-  std::string input;                 // per-user table
+  std::string name;   // workspace experiment
+  std::string input;  // per-user table
   std::string variant_col;
-  std::string stats;                 // summary JSON
+  std::string stats;  // summary JSON
   std::string control;
   std::vector<std::string> metrics;
-  std::string covariate;             // --input: covariate column; workspace: pre:METRIC:DAYS
+  std::string covariate;  // --input: covariate column; workspace: pre:METRIC:DAYS
   std::string method = "frequentist";
   std::string test = "welch";
   bool absolute = false;
@@ -57,7 +57,7 @@ struct AnalyzeArgs {
   std::string prior_variance;
   std::string correction = "none";
   double winsorize = 0;
-  std::string weights;               // name:w,... for the SRM check
+  std::string weights;  // name:w,... for the SRM check
   std::string window = "14d";
   bool timing = false;
 };
@@ -104,18 +104,20 @@ Result<ex::AnalysisOptions> BuildOptions(const AnalyzeArgs& a) {
 }
 
 // Weights for the SRM check, in `arms` order, from "name:w,..." (missing = equal weights).
-Result<std::vector<double>> WeightsFor(const std::string& text, const std::vector<std::string>& arms) {
+Result<std::vector<double>> WeightsFor(const std::string& text,
+                                       const std::vector<std::string>& arms) {
   if (text.empty()) return std::vector<double>{};
   FW_ASSIGN_OR_RETURN(auto specs, ex::ParseVariants(text));
   std::vector<double> w;
   for (const auto& arm : arms) {
-    auto it = std::find_if(specs.begin(), specs.end(), [&](const auto& s) { return s.name == arm; });
+    auto it =
+        std::find_if(specs.begin(), specs.end(), [&](const auto& s) { return s.name == arm; });
     if (it == specs.end()) return InvalidArgument("--weights has no weight for arm '" + arm + "'");
     w.push_back(it->weight);
   }
   if (specs.size() != arms.size()) {
-    return InvalidArgument("--weights names " + std::to_string(specs.size()) + " arms but the data has " +
-                           std::to_string(arms.size()));
+    return InvalidArgument("--weights names " + std::to_string(specs.size()) +
+                           " arms but the data has " + std::to_string(arms.size()));
   }
   return w;
 }
@@ -166,10 +168,12 @@ void PrintHuman(const ex::AnalysisReport& report, const std::string& title, int6
     std::vector<std::vector<std::string>> rows;
     auto pct = [&](const std::optional<double>& v) {
       if (!v) return std::string("-");
-      return report.options.compare.relative ? FormatNumber(100.0 * *v, 4) + "%" : FormatNumber(*v, 4);
+      return report.options.compare.relative ? FormatNumber(100.0 * *v, 4) + "%"
+                                             : FormatNumber(*v, 4);
     };
     for (const auto& r : m.results) {
-      std::vector<std::string> row = {r.variant, FormatCount(r.n), FormatNumber(r.mean), pct(r.lift),
+      std::vector<std::string> row = {r.variant, FormatCount(r.n), FormatNumber(r.mean),
+                                      pct(r.lift),
                                       "[" + pct(r.ci_low) + ", " + pct(r.ci_high) + "]"};
       if (bayes) {
         row.push_back(r.chance_to_win ? FormatNumber(100.0 * *r.chance_to_win, 4) + "%" : "-");
@@ -292,8 +296,9 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
   std::vector<std::string> metric_texts = a.metrics;
   if (metric_texts.empty() && def) metric_texts = def->metrics;
   if (metric_texts.empty()) {
-    return InvalidArgument("no metric: give --metric (conversion:EVENT, count:EVENT, revenue, "
-                           "retention:Nd, ratio:NUM/DEN)");
+    return InvalidArgument(
+        "no metric: give --metric (conversion:EVENT, count:EVENT, revenue, "
+        "retention:Nd, ratio:NUM/DEN)");
   }
   FW_ASSIGN_OR_RETURN(const int64_t window_us, ParseDays(a.window));
   std::optional<std::pair<ex::MetricSpec, int64_t>> cuped;
@@ -318,8 +323,8 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
     if (!def) seen.insert(row[1].value_or(""));
   }
   const std::string control = !a.control.empty() ? a.control
-                              : def               ? def->ControlName()
-                                                  : std::string("control");
+                              : def              ? def->ControlName()
+                                                 : std::string("control");
   FW_RETURN_IF_ERROR(ControlPresent(seen, control, "experiment '" + a.name + "'"));
   o.control = control;
   std::vector<std::string> arms;
@@ -342,7 +347,8 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
   std::unordered_map<std::string_view, int64_t> by_id;
   if (!sorted) {
     by_id.reserve(frame.user_ids.size());
-    for (size_t u = 0; u < frame.user_ids.size(); ++u) by_id[frame.user_ids[u]] = static_cast<int64_t>(u);
+    for (size_t u = 0; u < frame.user_ids.size(); ++u)
+      by_id[frame.user_ids[u]] = static_cast<int64_t>(u);
   }
   const size_t n = exp_rows.rows.size();
   std::vector<int64_t> frame_user(n, -1), exposure_us(n, 0);
@@ -350,8 +356,9 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
   int64_t excluded = 0;
   // Both lists are sorted by user id (ORDER BY user_id; the frame by construction), so one
   // merge walk maps every exposed user to its frame row in O(users) string compares.
-  const bool merge = sorted && std::is_sorted(exp_rows.rows.begin(), exp_rows.rows.end(),
-                                              [](const auto& x, const auto& y) { return *x[0] < *y[0]; });
+  const bool merge =
+      sorted && std::is_sorted(exp_rows.rows.begin(), exp_rows.rows.end(),
+                               [](const auto& x, const auto& y) { return *x[0] < *y[0]; });
   size_t cursor = 0;
   for (size_t i = 0; i < n; ++i) {
     const auto& row = exp_rows.rows[i];
@@ -362,8 +369,9 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
     }
     auto it = index.find(row[1].value_or(""));
     if (it == index.end()) {
-      return InvalidArgument("exposure of user '" + user + "' names variant '" + row[1].value_or("") +
-                             "', which experiment '" + a.name + "' does not define");
+      return InvalidArgument("exposure of user '" + user + "' names variant '" +
+                             row[1].value_or("") + "', which experiment '" + a.name +
+                             "' does not define");
     }
     arm_of_user[i] = it->second;
     exposure_us[i] = std::stoll(*row[2]);
@@ -400,15 +408,20 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
     resolved.push_back(std::move(rm));
   }
   const auto t_kernel = Clock::now();
-  ex::EventColumns cols{.user_offsets = frame.user_offsets, .time_us = frame.time_us,
-                        .event = frame.event, .revenue = frame.revenue};
-  FW_ASSIGN_OR_RETURN(auto values, ex::ComputeExposureMetrics(cols, frame_user, exposure_us, resolved,
-                                                              window_us, DefaultThreadCount()));
+  ex::EventColumns cols{.user_offsets = frame.user_offsets,
+                        .time_us = frame.time_us,
+                        .event = frame.event,
+                        .revenue = frame.revenue};
+  FW_ASSIGN_OR_RETURN(auto values,
+                      ex::ComputeExposureMetrics(cols, frame_user, exposure_us, resolved, window_us,
+                                                 DefaultThreadCount()));
   const auto t_stats = Clock::now();
   std::vector<ex::MetricInput> inputs;
   for (size_t m = 0; m < resolved.size(); ++m) {
-    ex::UserValues uv{.name = resolved[m].spec.text, .type = resolved[m].spec.type(),
-                      .values = values.values[m], .denominators = values.denominators[m],
+    ex::UserValues uv{.name = resolved[m].spec.text,
+                      .type = resolved[m].spec.type(),
+                      .values = values.values[m],
+                      .denominators = values.denominators[m],
                       .covariates = values.covariates[m]};
     FW_ASSIGN_OR_RETURN(auto in, ex::SummarizeByArm(uv, arm_of_user, arms, a.winsorize));
     inputs.push_back(std::move(in));
@@ -432,9 +445,8 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
                  "%.3f s, cpu %.3f s (user mapping %.3f, metric kernel %.3f, sums and tests %.3f; "
                  "%zu exposed users, %zu events, %zu metrics)\n",
                  s(t_frame - t_query), s(t_analysis - t_frame), s(t_done - t_analysis),
-                 CpuSeconds() - cpu_analysis,
-                 s(t_kernel - t_analysis), s(t_stats - t_kernel), s(t_done - t_stats), n,
-                 frame.num_events(), resolved.size());
+                 CpuSeconds() - cpu_analysis, s(t_kernel - t_analysis), s(t_stats - t_kernel),
+                 s(t_done - t_stats), n, frame.num_events(), resolved.size());
   }
   return Emit(ctx, report, "experiment '" + a.name + "' in " + ctx.DbPath(), excluded);
 }
@@ -443,8 +455,9 @@ Status RunAnalyze(const CliContext& ctx, const AnalyzeArgs& a) {
   const int paths = static_cast<int>(!a.name.empty()) + static_cast<int>(!a.input.empty()) +
                     static_cast<int>(!a.stats.empty());
   if (paths != 1) {
-    return InvalidArgument("give exactly one input: an experiment NAME (workspace), --input FILE "
-                           "or --stats FILE.json");
+    return InvalidArgument(
+        "give exactly one input: an experiment NAME (workspace), --input FILE "
+        "or --stats FILE.json");
   }
   FW_ASSIGN_OR_RETURN(ex::AnalysisOptions o, BuildOptions(a));
   if (!a.stats.empty()) return AnalyzeStats(ctx, a, o);
@@ -456,7 +469,8 @@ Status RunAnalyze(const CliContext& ctx, const AnalyzeArgs& a) {
 
 void RegisterExperimentAnalyze(CLI::App& group, CliContext& ctx) {
   auto a = std::make_shared<AnalyzeArgs>();
-  auto* cmd = group.add_subcommand("analyze", "Analyse an experiment (workspace, --input or --stats)");
+  auto* cmd =
+      group.add_subcommand("analyze", "Analyse an experiment (workspace, --input or --stats)");
   cmd->add_option("name", a->name, "Experiment in the workspace");
   cmd->add_option("--input", a->input, "Per-user table (CSV/TSV, one row per user)");
   cmd->add_option("--variant-col", a->variant_col, "Column of --input with the arm");
@@ -478,7 +492,8 @@ void RegisterExperimentAnalyze(CLI::App& group, CliContext& ctx) {
   cmd->add_option("--prior-variance", a->prior_variance, "Bayesian prior variance of the lift");
   cmd->add_option("--correction", a->correction, "none|holm|bh across variants and metrics");
   cmd->add_option("--winsorize", a->winsorize, "Cap values above this quantile, e.g. 0.99");
-  cmd->add_option("--weights", a->weights, "Expected arm shares for SRM, e.g. control:0.5,treatment:0.5");
+  cmd->add_option("--weights", a->weights,
+                  "Expected arm shares for SRM, e.g. control:0.5,treatment:0.5");
   cmd->add_option("--window", a->window, "Metric window after exposure (workspace), e.g. 14d");
   cmd->add_flag("--timing", a->timing, "Print timings to stderr");
   cmd->callback([&ctx, a] { ctx.action = [&ctx, a] { return RunAnalyze(ctx, *a); }; });

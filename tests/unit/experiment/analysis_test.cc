@@ -124,8 +124,8 @@ TEST(UserSummaryTest, SumsPerArmAndSkipsExcludedUsers) {
   std::vector<double> values = {1, 0, 1, 1, 0};
   std::vector<uint32_t> arms = {0, 1, kNoArm, 1, 0};
   std::vector<std::string> names = {"control", "treatment"};
-  auto r = SummarizeByArm({.name = "conv", .type = MetricType::kProportion, .values = values},
-                          arms, names);
+  auto r = SummarizeByArm({.name = "conv", .type = MetricType::kProportion, .values = values}, arms,
+                          names);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->arms[0].n, 2);
   EXPECT_EQ(r->arms[0].sum, 1);
@@ -137,9 +137,9 @@ TEST(UserSummaryTest, ProportionMustBeBinaryAndSizesMustMatch) {
   std::vector<double> values = {1, 0.5};
   std::vector<uint32_t> arms = {0, 1};
   std::vector<std::string> names = {"a", "b"};
-  EXPECT_FALSE(SummarizeByArm({.name = "x", .type = MetricType::kProportion, .values = values},
-                              arms, names)
-                   .ok());
+  EXPECT_FALSE(
+      SummarizeByArm({.name = "x", .type = MetricType::kProportion, .values = values}, arms, names)
+          .ok());
   std::vector<uint32_t> short_arms = {0};
   EXPECT_FALSE(SummarizeByArm({.name = "x", .values = values}, short_arms, names).ok());
   std::vector<uint32_t> bad_arm = {0, 7};

@@ -23,8 +23,8 @@ ExperimentDefinition Def(const std::string& variants, double coverage = 1.0) {
 }
 
 TEST(AssignmentTest, DistributionMatchesWeights) {
-  for (const std::string spec : {"control:0.5,treatment:0.5", "a:0.2,b:0.3,c:0.5",
-                                 "control:0.9,treatment:0.1"}) {
+  for (const std::string spec :
+       {"control:0.5,treatment:0.5", "a:0.2,b:0.3,c:0.5", "control:0.9,treatment:0.1"}) {
     ExperimentDefinition def = Def(spec);
     ASSERT_TRUE(def.Validate().ok());
     std::vector<int64_t> counts(def.variants.size(), 0);

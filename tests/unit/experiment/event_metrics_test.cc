@@ -32,7 +32,7 @@ TEST(EventMetricsTest, ComputesWindowsPerUser) {
   // Codes: 0 view, 1 purchase. User 0 exposed at t0 = 10 days; user 1 has no events.
   const int64_t t0 = 10 * kDay;
   std::vector<uint64_t> offsets = {0, 7, 7};
-  std::vector<int64_t> time = {t0 - 20 * kDay, t0 - 3 * kDay, t0 - kHour, t0,
+  std::vector<int64_t> time = {t0 - 20 * kDay, t0 - 3 * kDay,         t0 - kHour,    t0,
                                t0 + 2 * kHour, t0 + 7 * kDay + kHour, t0 + 30 * kDay};
   std::vector<uint32_t> event = {0, 0, 0, 0, 1, 1, 1};
   std::vector<double> revenue = {0, 0, 0, 0, 5, 7, 11};
@@ -53,11 +53,11 @@ TEST(EventMetricsTest, ComputesWindowsPerUser) {
   std::vector<int64_t> exposure = {t0, t0};
   auto r = ComputeExposureMetrics(cols, frame_user, exposure, metrics, 14 * kDay);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->values[0][0], 1);   // a purchase within 14 days
-  EXPECT_EQ(r->values[1][0], 2);   // two purchases within 14 days (the day-30 one is outside)
-  EXPECT_EQ(r->values[2][0], 12);  // 5 + 7
-  EXPECT_EQ(r->values[3][0], 1);   // an event on day 7 after exposure
-  EXPECT_EQ(r->values[4][0], 2);   // purchases in the window ...
+  EXPECT_EQ(r->values[0][0], 1);        // a purchase within 14 days
+  EXPECT_EQ(r->values[1][0], 2);        // two purchases within 14 days (the day-30 one is outside)
+  EXPECT_EQ(r->values[2][0], 12);       // 5 + 7
+  EXPECT_EQ(r->values[3][0], 1);        // an event on day 7 after exposure
+  EXPECT_EQ(r->values[4][0], 2);        // purchases in the window ...
   EXPECT_EQ(r->denominators[4][0], 1);  // ... over views in the window (the one at t0)
   EXPECT_EQ(r->covariates[1][0], 0);
   EXPECT_EQ(r->covariates[2][0], 2);

@@ -174,7 +174,8 @@ TEST(GoldenTest, CorrectionsMatchStatsmodelsMultipletests) {
 
 TEST(GoldenTest, PowerMatchesNormalApproximation) {
   for (const Row& r : ReadGolden("power_cases.csv")) {
-    PowerOptions o{.alpha = D(r, "alpha"), .power = D(r, "power"), .two_sided = D(r, "two_sided") == 1};
+    PowerOptions o{
+        .alpha = D(r, "alpha"), .power = D(r, "power"), .two_sided = D(r, "two_sided") == 1};
     auto res = SampleSizeForProportion(D(r, "baseline"), D(r, "mde"), o);
     ASSERT_TRUE(res.ok()) << res.status().ToString();
     EXPECT_EQ(res->n_per_arm, static_cast<int64_t>(D(r, "n_per_arm")));

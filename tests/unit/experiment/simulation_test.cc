@@ -49,8 +49,9 @@ TEST(SimulationTest, AaFalsePositiveRateIsNominal) {
     z_o.test = TestKind::kZPooled;
     z_pooled += Rejects(pc, pt, MetricType::kProportion, z_o);
   }
-  for (auto [name, count] : {std::pair{"welch absolute", welch_abs},
-                             std::pair{"welch relative", welch_rel}, std::pair{"z pooled", z_pooled}}) {
+  for (auto [name, count] :
+       {std::pair{"welch absolute", welch_abs}, std::pair{"welch relative", welch_rel},
+        std::pair{"z pooled", z_pooled}}) {
     const double rate = count / static_cast<double>(runs);
     EXPECT_GE(rate, 0.04) << name;
     EXPECT_LE(rate, 0.06) << name;
