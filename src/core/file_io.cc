@@ -73,15 +73,17 @@ Result<std::string> ReadFileBytes(const std::string& path) {
 
 namespace {
 
-// Writes all of `contents` to `fd`.
-bool WriteAll(int fd, std::string_view contents) {
-  while (!contents.empty()) {
-    const ssize_t n = ::write(fd, contents.data(), contents.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
+// Writes all of every piece to `fd`, in order.
+bool WriteAll(int fd, std::span<const std::string_view> pieces) {
+  for (std::string_view contents : pieces) {
+    while (!contents.empty()) {
+      const ssize_t n = ::write(fd, contents.data(), contents.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      contents.remove_prefix(static_cast<size_t>(n));
     }
-    contents.remove_prefix(static_cast<size_t>(n));
   }
   return true;
 }
@@ -89,6 +91,12 @@ bool WriteAll(int fd, std::string_view contents) {
 }  // namespace
 
 Status WriteFileAtomic(const std::string& path, std::string_view contents) {
+  return WriteFileAtomic(path, std::span<const std::string_view>(&contents, 1));
+}
+
+Status WriteFileAtomic(const std::string& path, std::span<const std::string_view> pieces,
+                       Durability durability) {
+  const bool sync = durability == Durability::kFsync;
   // An O_TMPFILE file has no name until it is linked, so a process killed mid-write leaves
   // nothing behind. It is linked under a temporary name and renamed over the target, because
   // linkat cannot replace an existing file.
@@ -97,7 +105,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (fd >= 0) {
-    const bool written = WriteAll(fd, contents) && ::fsync(fd) == 0;
+    const bool written = WriteAll(fd, pieces) && (!sync || ::fsync(fd) == 0);
     const std::string proc = "/proc/self/fd/" + std::to_string(fd);
     const bool linked =
         written && ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW) == 0;
@@ -116,7 +124,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
   }
   const int named = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (named < 0) return DataLoss("cannot write '" + tmp + "': " + std::strerror(errno));
-  const bool ok = WriteAll(named, contents) && ::fsync(named) == 0;
+  const bool ok = WriteAll(named, pieces) && (!sync || ::fsync(named) == 0);
   const std::string why = std::strerror(errno);
   ::close(named);
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
