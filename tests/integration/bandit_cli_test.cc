@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -149,6 +150,33 @@ TEST(BanditCliTest, NamedBanditPersistsAcrossProcesses) {
   json d1 = RunJson("bandit decide promo --user u1", db2);
   EXPECT_EQ(d1["arm"], first_arm);
   EXPECT_EQ(d1["propensity"].get<double>(), first_propensity);
+}
+
+TEST(BanditCliTest, AllocateFromWorkspaceHistory) {
+  const std::string dir = TempPath("gen");
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(Flywheel("generate --users 1500 --days 20 --seed 4 --out " + dir).exit_code, 0);
+  const std::string db = TempPath("alloc.db");
+  ASSERT_EQ(Flywheel("ingest events " + dir + "/events.csv", db).exit_code, 0);
+  EXPECT_EQ(Flywheel("allocate --budget 1000", db).exit_code, 3);  // no spend yet
+  ASSERT_EQ(Flywheel("ingest spend " + dir + "/spend.csv", db).exit_code, 0);
+  json doc = RunJson("allocate --budget 1000 --floor 0.1", db);
+  ASSERT_TRUE(doc.is_object());
+  double total = 0, best_rate = 0, best_share = 0, top_share = 0;
+  for (const auto& line : doc["allocation"]) {
+    total += line["amount"].get<double>();
+    EXPECT_GE(line["share"].get<double>(), 0.1 / (1 + 0.1 * 3) - 1e-9);
+    if (line["rate"].get<double>() > best_rate) {
+      best_rate = line["rate"];
+      best_share = line["share"];
+    }
+    top_share = std::max(top_share, line["share"].get<double>());
+  }
+  EXPECT_NEAR(total, 1000.0, 1e-6);
+  EXPECT_EQ(best_share, top_share);  // the best rate per unit spend gets the largest share
+  const std::string first = doc["allocation"][0]["channel"];
+  EXPECT_EQ(Flywheel("allocate --budget 1000 --min " + first + ":2000", db).exit_code, 3);
+  EXPECT_EQ(Flywheel("allocate --budget 1000 --max nope:5", db).exit_code, 3);
 }
 
 }  // namespace
