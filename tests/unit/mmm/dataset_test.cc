@@ -28,11 +28,12 @@ class DatasetTest : public ::testing::Test {
   }
 };
 
-std::string WeeklyCsv(size_t n, int gap_at = -1, int neg_at = -1, int bad_at = -1, bool constant = false) {
+std::string WeeklyCsv(size_t n, int gap_at = -1, int neg_at = -1, int bad_at = -1,
+                      bool constant = false, int64_t step = 7) {
   std::string s = "date,sales,tv,search,event\n";
   int64_t day = 19723;  // 2024-01-01
   for (size_t i = 0; i < n; ++i) {
-    if (static_cast<int>(i) == gap_at) day += 7;
+    if (static_cast<int>(i) == gap_at) day += step;
     const int64_t z = day + 719468, era = z / 146097, doe = z - era * 146097;
     const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
@@ -44,7 +45,7 @@ std::string WeeklyCsv(size_t n, int gap_at = -1, int neg_at = -1, int bad_at = -
     s += "," + (static_cast<int>(i) == neg_at ? std::string("-5") : std::to_string((i * 3) % 5));
     s += "," + (static_cast<int>(i) == bad_at ? std::string("abc") : std::to_string(1 + (i * 7) % 3));
     s += std::string(",") + (i == 4 ? "promo" : "") + "\n";
-    day += 7;
+    day += step;
   }
   return s;
 }
@@ -58,6 +59,15 @@ TEST_F(DatasetTest, LoadsWeeklyDataAndOneHotsTextControls) {
   ASSERT_EQ(data->control_names, (std::vector<std::string>{"event=promo"}));
   EXPECT_EQ(data->controls[0][4], 1.0);
   EXPECT_EQ(data->controls[0][5], 0.0);
+}
+
+TEST_F(DatasetTest, DailyDataIsAccepted) {
+  auto data = Load(Write("daily.csv", WeeklyCsv(40, -1, -1, -1, false, 1)));
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_EQ(data->period_days, 1);
+  auto gap = Load(Write("daily_gap.csv", WeeklyCsv(40, 12, -1, -1, false, 1)));
+  ASSERT_FALSE(gap.ok());
+  EXPECT_NE(gap.status().message().find("every 1 day(s)"), std::string::npos);
 }
 
 TEST_F(DatasetTest, MissingPeriodNamesTheGap) {
