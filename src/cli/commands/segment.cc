@@ -52,7 +52,7 @@ struct SegmentArgs {
   size_t threads = 0;
   size_t mini_batch = 0;
   size_t sample_size = 20000;
-  std::string algorithm = "hamerly";
+  std::string algorithm = "lloyd";
   std::string assignments;
 };
 
@@ -74,9 +74,9 @@ Result<segment::SegmentationOptions> BuildOptions(const SegmentArgs& args) {
   opt.kmeans.tol = args.tol;
   opt.kmeans.seed = args.seed;
   opt.kmeans.mini_batch = args.mini_batch;
-  if (args.algorithm == "lloyd") {
-    opt.kmeans.algorithm = segment::KMeansAlgorithm::kLloyd;
-  } else if (args.algorithm != "hamerly") {
+  if (args.algorithm == "hamerly") {
+    opt.kmeans.algorithm = segment::KMeansAlgorithm::kHamerly;
+  } else if (args.algorithm != "lloyd") {
     return InvalidArgument("--algorithm is '" + args.algorithm + "', expected hamerly or lloyd");
   }
   FW_RETURN_IF_ERROR(opt.Validate());

@@ -80,8 +80,15 @@ TEST(KMeansTest, HamerlyFastKernelMatchesScalarLloyd) {
   KMeansOptions ref_opt{.k = 8, .max_iter = 100, .tol = 0.0, .kernel = KernelChoice::kScalar};
   KMeansOptions fast_opt = ref_opt;
   fast_opt.kernel = KernelChoice::kAuto;
+  fast_opt.algorithm = KMeansAlgorithm::kHamerly;
+  KMeansOptions lloyd_opt = fast_opt;
+  lloyd_opt.algorithm = KMeansAlgorithm::kLloyd;
   auto ref = FitKMeansFromCenters(x.View(), init, ref_opt, nullptr);
   auto fast = FitKMeansFromCenters(x.View(), init, fast_opt, nullptr);
+  auto lloyd = FitKMeansFromCenters(x.View(), init, lloyd_opt, nullptr);
+  ASSERT_TRUE(lloyd.ok());
+  EXPECT_EQ(lloyd->labels, ref->labels);
+  EXPECT_EQ(lloyd->iterations, ref->iterations);
   ASSERT_TRUE(ref.ok() && fast.ok());
   EXPECT_EQ(ref->iterations, fast->iterations);
   EXPECT_NEAR(fast->inertia, ref->inertia, 1e-6 * ref->inertia);
