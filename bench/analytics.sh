@@ -19,6 +19,7 @@ peer="/usr/bin/python3 $root/bench/analytics_peer.py"
 mkdir -p "$work"
 cd "$work"
 
+mkdir -p data
 if [ ! -f data/events_10m.pkl ]; then
   echo "generating 10M events with ../shared/bench/gen_events.py ..." >&2
   cp "$root/../shared/bench/gen_events.py" .

@@ -154,9 +154,10 @@ Status ClvSummary::Validate() const {
       return InvalidArgument(row + ": frequency " + std::to_string(frequency[i]) +
                              " is not a whole number >= 0");
     }
-    if (!(recency[i] >= 0) || !(T[i] > 0) || recency[i] > T[i] + 1e-9) {
+    // T = 0 is a customer first seen on the last day: a valid (uninformative) row.
+    if (!(recency[i] >= 0) || !std::isfinite(T[i]) || recency[i] > T[i] + 1e-9) {
       return InvalidArgument(row + ": need 0 <= recency (" + std::to_string(recency[i]) +
-                             ") <= T (" + std::to_string(T[i]) + ") and T > 0");
+                             ") <= T (" + std::to_string(T[i]) + ")");
     }
     if (frequency[i] == 0 && recency[i] != 0) {
       return InvalidArgument(row + ": recency " + std::to_string(recency[i]) +

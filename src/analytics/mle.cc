@@ -16,6 +16,10 @@ struct SearchState {
   double scale;
   int evaluations = 0;
   std::vector<double> theta, grad;
+  // The best point seen by any search: a likelihood that keeps rising towards a parameter bound
+  // (e.g. BG/NBD with no visible dropout, a and b growing together) ends there, not in failure.
+  double best_value = HUGE_VAL;
+  std::vector<double> best_y;
 };
 
 // NLopt minimises: f(y) = -ll(exp(y)) / scale, df/dy_j = -theta_j * dll/dtheta_j / scale.
@@ -26,6 +30,10 @@ double Objective(unsigned n, const double* y, double* grad_y, void* data) {
   const double ll =
       (*state->ll)(state->theta.data(), grad_y != nullptr ? state->grad.data() : nullptr);
   if (!std::isfinite(ll)) return HUGE_VAL;  // steer the search away from overflow
+  if (-ll / state->scale < state->best_value) {
+    state->best_value = -ll / state->scale;
+    state->best_y.assign(y, y + n);
+  }
   if (grad_y != nullptr) {
     for (unsigned j = 0; j < n; ++j) {
       grad_y[j] = -state->theta[j] * state->grad[j] / state->scale;
@@ -90,7 +98,7 @@ bool Invert(std::vector<double>& m, size_t n) {
 Result<MleResult> MaximizeLogLikelihood(const LogLikelihoodFn& ll, const std::vector<double>& start,
                                         double scale) {
   const size_t n = start.size();
-  SearchState state{&ll, scale, 0, std::vector<double>(n), std::vector<double>(n)};
+  SearchState state{&ll, scale, 0, std::vector<double>(n), std::vector<double>(n), HUGE_VAL, {}};
   std::vector<double> y(n);
   for (size_t j = 0; j < n; ++j) y[j] = std::log(start[j]);
   double best = Search(NLOPT_LD_LBFGS, y, state);
@@ -98,6 +106,10 @@ Result<MleResult> MaximizeLogLikelihood(const LogLikelihoodFn& ll, const std::ve
     for (size_t j = 0; j < n; ++j) y[j] = std::log(start[j]);
     Search(NLOPT_LN_NELDERMEAD, y, state);
     best = Search(NLOPT_LD_LBFGS, y, state);
+  }
+  if (best == HUGE_VAL && state.best_value < HUGE_VAL) {
+    y = state.best_y;
+    best = state.best_value;
   }
   if (best == HUGE_VAL) {
     return Internal("maximum likelihood did not converge after " +

@@ -26,7 +26,8 @@
 namespace fw::analytics {
 
 // Per-customer RFM summary in one time unit (docs/metrics.md, "Customer lifetime value").
-// Invariant: all vectors have the same length; 0 <= recency <= T; frequency is a whole number.
+// Invariant: all vectors have the same length; 0 <= recency <= T (T may be 0 for a customer
+// first seen at the end of calibration); frequency is a whole number.
 struct ClvSummary {
   std::vector<std::string> customer_ids;
   std::vector<double> frequency;       // x: repeat purchase periods
