@@ -63,7 +63,7 @@ def main():
     def media(u):
         cols = []
         for i, x in enumerate(spend):
-            theta, kf, slope = u[3 * i] * 0.9, 0.05 + u[3 * i + 1] * 1.45, 0.5 + u[3 * i + 2] * 0.5
+            theta, kf, slope = u[3 * i] * 0.9, 0.15 + u[3 * i + 1] * 1.35, 0.5 + u[3 * i + 2] * 0.5
             ad = np.convolve(x, theta ** np.arange(LAGS))[:n]
             k = kf * max(ad.max(), 1e-300)
             with np.errstate(divide="ignore"):
