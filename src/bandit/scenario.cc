@@ -44,6 +44,12 @@ Status Scenario::Validate() const {
     return InvalidArgument("scenario: budget is " + Num(budget) + ", expected a number > 0");
   }
   if (delay < 0) return InvalidArgument("scenario: delay is negative");
+  if (drift.kind == Drift::Kind::kStep && drift.multiplier.size() != channels.size()) {
+    return InvalidArgument("scenario: drift multiplier needs one factor per channel");
+  }
+  if (drift.kind == Drift::Kind::kRandomWalk && (!(drift.sd >= 0) || drift.every < 1)) {
+    return InvalidArgument("scenario: drift needs sd >= 0 and every >= 1");
+  }
   if (horizon <= 0) {
     return InvalidArgument("scenario: horizon is " + std::to_string(horizon) + ", expected > 0");
   }
@@ -155,10 +161,6 @@ Result<Scenario> ParseScenario(std::string_view json_text, const std::string& so
     return InvalidArgument(source + ".horizon is " + Num(horizon) + ", expected a whole number > 0");
   }
   s.horizon = static_cast<int64_t>(horizon);
-  if (doc.contains("drift") && !doc["drift"].is_null()) {
-    return Status(StatusCode::kUnimplemented,
-                  source + ".drift is set, but drift is not simulated yet; set it to null");
-  }
   if (doc.contains("delay") && !doc["delay"].is_null()) {
     const json& d = doc["delay"];
     const json& n = d.is_object() ? d.value("contacts", json()) : d;
@@ -220,6 +222,48 @@ Result<Scenario> ParseScenario(std::string_view json_text, const std::string& so
       FW_ASSIGN_OR_RETURN(out.revenue_sd, NumberField(rev, "sd", where + ".revenue", 0.0));
     }
     s.segments.push_back(out);
+  }
+  if (doc.contains("drift") && !doc["drift"].is_null()) {
+    const json& d = doc["drift"];
+    const std::string where = source + ".drift";
+    const std::string type = d.is_object() ? d.value("type", "") : "";
+    if (type == "step") {
+      s.drift.kind = Drift::Kind::kStep;
+      FW_ASSIGN_OR_RETURN(double at, NumberField(d, "at", where, std::nullopt));
+      if (at < 0 || at != std::floor(at)) {
+        return InvalidArgument(where + ".at is " + Num(at) + ", expected a contact number >= 0");
+      }
+      s.drift.at = static_cast<int64_t>(at);
+      s.drift.multiplier.assign(s.channels.size(), 1.0);
+      const json& m = d.value("conversion_multiplier", json());
+      if (!m.is_object()) {
+        return InvalidArgument(where + ".conversion_multiplier: expected {channel: factor}");
+      }
+      for (auto it = m.begin(); it != m.end(); ++it) {
+        size_t c = 0;
+        while (c < s.channels.size() && s.channels[c].name != it.key()) ++c;
+        if (c == s.channels.size()) {
+          return InvalidArgument(where + ".conversion_multiplier." + it.key() + ": no such channel");
+        }
+        if (!it->is_number() || it->get<double>() < 0) {
+          return InvalidArgument(where + ".conversion_multiplier." + it.key() + " is " +
+                                 it->dump() + ", expected a factor >= 0");
+        }
+        s.drift.multiplier[c] = it->get<double>();
+      }
+    } else if (type == "random_walk") {
+      s.drift.kind = Drift::Kind::kRandomWalk;
+      FW_ASSIGN_OR_RETURN(s.drift.sd, NumberField(d, "sd", where, std::nullopt));
+      FW_ASSIGN_OR_RETURN(double every, NumberField(d, "every", where, 1000.0));
+      if (!(s.drift.sd >= 0) || !(every >= 1) || every != std::floor(every)) {
+        return InvalidArgument(where + ": expected sd >= 0 and a whole number every >= 1");
+      }
+      s.drift.every = static_cast<int64_t>(every);
+    } else {
+      return InvalidArgument(where + " is " + d.dump() +
+                             ", expected null or an object with \"type\": \"step\" or "
+                             "\"random_walk\"");
+    }
   }
   FW_RETURN_IF_ERROR(s.Validate().WithContext(source));
   return s;

@@ -221,6 +221,7 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
         size_t seg;
       };
       std::deque<Pending> pending;
+      std::vector<double> log_mult(k, 0.0);  // random-walk drift state
       RunTrace tr;
       tr.arm_spend.assign(k, 0.0);
       std::vector<double> onehot(num_seg, 0.0);
@@ -256,7 +257,18 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
         if (cost > sc.budget - tr.spend) break;  // the budget cannot pay this contact: stop
         cost = std::min(cost, ch.cap - tr.arm_spend[arm]);  // a cap stops spend exactly at it
         const SegmentSpec& spec = sc.segments[seg];
-        const bool converted = U01(Mix(key, 2000 + arm)) < spec.conversion[arm];
+        // Drift: the channel's multiplier at contact t (common to every policy of the run).
+        if (sc.drift.kind == Drift::Kind::kRandomWalk && t > 0 && t % sc.drift.every == 0) {
+          const uint64_t epoch = static_cast<uint64_t>(t / sc.drift.every);
+          for (size_t c = 0; c < k; ++c) {
+            log_mult[c] += sc.drift.sd * Z(Mix(run_key ^ 0xD41F7ULL, epoch * k + c));
+          }
+        }
+        double mult = 1.0;
+        if (sc.drift.kind == Drift::Kind::kStep && t >= sc.drift.at) mult = sc.drift.multiplier[arm];
+        if (sc.drift.kind == Drift::Kind::kRandomWalk) mult = std::exp(log_mult[arm]);
+        const double p_conv = std::min(1.0, spec.conversion[arm] * mult);
+        const bool converted = U01(Mix(key, 2000 + arm)) < p_conv;
         if (!is_oracle) {
           // Delayed feedback: the outcome reaches the policy `delay` contacts later.
           pending.push_back({arm, converted ? 1.0 : 0.0, cost, seg});
@@ -271,7 +283,7 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
         }
         tr.spend += cost;
         tr.arm_spend[arm] += cost;
-        tr.expected += spec.conversion[arm];
+        tr.expected += p_conv;
         if (converted) {
           tr.conversions += 1.0;
           tr.revenue += std::max(0.0, spec.revenue_mean + spec.revenue_sd * Z(Mix(key, 3000 + arm)));

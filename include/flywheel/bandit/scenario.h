@@ -14,8 +14,10 @@
 // `cost` is the mean cost per contact and `cap` the maximum spend on a channel. A channel missing
 // from a segment's "conversion" object converts at 0 there. "delay" is null, a number of
 // contacts, or {"contacts": N}: the outcome of a contact reaches the policy N contacts later.
-// "drift" is accepted only as null for now (kUnimplemented otherwise), so no file silently
-// loses its meaning.
+// "drift" is null, {"type": "step", "at": T, "conversion_multiplier": {"email": 0.5}} (from
+// contact T on, a channel's conversion probabilities are multiplied, capped at 1), or
+// {"type": "random_walk", "sd": 0.1, "every": 1000} (every `every` contacts each channel's
+// log multiplier takes a N(0, sd^2) step).
 //
 // Thread safety: value types and pure functions.
 #pragma once
@@ -45,11 +47,22 @@ struct SegmentSpec {
   double revenue_sd = 0.0;          // and spread (normal, truncated at 0)
 };
 
+// How conversion probabilities change over the contacts of a run.
+struct Drift {
+  enum class Kind { kNone, kStep, kRandomWalk };
+  Kind kind = Kind::kNone;
+  int64_t at = 0;                  // kStep: first contact (0-based) with the new rates
+  std::vector<double> multiplier;  // kStep: per channel (1 = unchanged)
+  double sd = 0.0;                 // kRandomWalk: step of the log multiplier
+  int64_t every = 1000;            // kRandomWalk: contacts between steps
+};
+
 struct Scenario {
   std::string name;
   double budget = 10000.0;
   int64_t horizon = 500000;  // maximum number of contacts
   int64_t delay = 0;         // feedback delay in contacts (0 = the next decision sees it)
+  Drift drift;               // none by default; the oracle uses the starting rates
   std::vector<Channel> channels;
   std::vector<SegmentSpec> segments;
 

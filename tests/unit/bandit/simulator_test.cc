@@ -113,6 +113,33 @@ TEST(SimulatorTest, DelayedFeedbackStillLearns) {
   EXPECT_GT(r->policies[0].ratio, 0.75);
 }
 
+TEST(SimulatorTest, DriftChangesTheMarket) {
+  const std::string base = R"({"budget": 3000, "horizon": 100000,
+      "channels": [{"name": "a", "cost": 1}, {"name": "b", "cost": 1}],
+      "segments": [{"share": 1, "conversion": {"a": 0.05, "b": 0.15}}], "drift": )";
+  auto none = ParseScenario(base + "null}", "d0.json");
+  auto step = ParseScenario(base + R"({"type": "step", "at": 1000, "conversion_multiplier": {"b": 0.1}}})", "d1.json");
+  auto walk = ParseScenario(base + R"({"type": "random_walk", "sd": 0.2, "every": 100}})", "d2.json");
+  ASSERT_TRUE(none.ok() && step.ok() && walk.ok()) << step.status().message() << walk.status().message();
+  EXPECT_EQ(step->drift.multiplier[1], 0.1);
+  EXPECT_EQ(walk->drift.every, 100);
+  SimulationOptions opt;
+  opt.policies = {"uniform", "ts"};
+  opt.runs = 2;
+  auto r0 = Simulate(*none, opt);
+  auto r1 = Simulate(*step, opt);
+  auto r2 = Simulate(*walk, opt);
+  auto r2b = Simulate(*walk, opt);
+  ASSERT_TRUE(r0.ok() && r1.ok() && r2.ok() && r2b.ok());
+  // After the step, b converts at 0.015 < a's 0.05. Stationary Thompson sampling is slow to
+  // unlearn 1,000 contacts of history, so both policies lose conversions.
+  EXPECT_LT(r1->policies[0].conversions, r0->policies[0].conversions);
+  EXPECT_LT(r1->policies[1].conversions, r0->policies[1].conversions);
+  EXPECT_EQ(r2->policies[1].run_conversions, r2b->policies[1].run_conversions);
+  EXPECT_NE(r2->policies[0].run_conversions, r0->policies[0].run_conversions);
+  EXPECT_FALSE(ParseScenario(base + R"({"type": "step", "at": 5, "conversion_multiplier": {"z": 1}}})", "d3.json").ok());
+}
+
 TEST(SimulatorTest, DeterministicAndWithinBudget) {
   Scenario sc = EcommerceScenario();
   sc.budget = 500.0;
