@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -336,56 +337,68 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
   } else {
     arms = OrderArms(seen, control);
   }
-  std::map<std::string, uint32_t> index;
-  for (size_t i = 0; i < arms.size(); ++i) index[arms[i]] = static_cast<uint32_t>(i);
+  // Exposures to arms and times; this needs no events, so it runs before the frame is loaded.
+  const size_t n = exp_rows.rows.size();
+  std::vector<int64_t> frame_user(n, -1), exposure_us(n, 0);
+  std::vector<uint32_t> arm_of_user(n, ex::kNoArm);
+  int64_t excluded = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& row = exp_rows.rows[i];
+    if (row[3] && *row[3] != "true") {  // seen in more than one arm
+      ++excluded;
+      continue;
+    }
+    const std::string& variant = row[1] ? *row[1] : std::string();
+    // A linear scan: experiments have a handful of arms.
+    uint32_t arm_idx = ex::kNoArm;
+    for (size_t k = 0; k < arms.size(); ++k) {
+      if (arms[k] == variant) arm_idx = static_cast<uint32_t>(k);
+    }
+    if (arm_idx == ex::kNoArm) {
+      return InvalidArgument("exposure of user '" + row[0].value_or("") + "' names variant '" +
+                             variant + "', which experiment '" + a.name + "' does not define");
+    }
+    const std::string& t0 = row[2] ? *row[2] : std::string();
+    int64_t t0_us = 0;
+    if (std::from_chars(t0.data(), t0.data() + t0.size(), t0_us).ec != std::errc()) {
+      return Internal("exposure time '" + t0 + "' of user '" + row[0].value_or("") +
+                      "' is not an integer");
+    }
+    arm_of_user[i] = arm_idx;
+    exposure_us[i] = t0_us;
+  }
 
   const auto t_frame = Clock::now();
   FW_ASSIGN_OR_RETURN(store::EventFrame frame, ws->LoadEventFrame());
   const auto t_analysis = Clock::now();
   const double cpu_analysis = CpuSeconds();
+  // Both lists are normally sorted by user id (ORDER BY user_id; the frame by construction),
+  // so one merge walk maps every exposed user to its frame row in O(users) string compares.
+  // If either is not (another collation), fall back to a hash map.
   const bool sorted = std::is_sorted(frame.user_ids.begin(), frame.user_ids.end());
-  std::unordered_map<std::string_view, int64_t> by_id;
-  if (!sorted) {
-    by_id.reserve(frame.user_ids.size());
-    for (size_t u = 0; u < frame.user_ids.size(); ++u)
-      by_id[frame.user_ids[u]] = static_cast<int64_t>(u);
-  }
-  const size_t n = exp_rows.rows.size();
-  std::vector<int64_t> frame_user(n, -1), exposure_us(n, 0);
-  std::vector<uint32_t> arm_of_user(n, ex::kNoArm);
-  int64_t excluded = 0;
-  // Both lists are sorted by user id (ORDER BY user_id; the frame by construction), so one
-  // merge walk maps every exposed user to its frame row in O(users) string compares.
-  const bool merge =
-      sorted && std::is_sorted(exp_rows.rows.begin(), exp_rows.rows.end(),
-                               [](const auto& x, const auto& y) { return *x[0] < *y[0]; });
-  size_t cursor = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const auto& row = exp_rows.rows[i];
-    const std::string& user = *row[0];
-    if (row[3] && *row[3] != "true") {  // seen in more than one arm
-      ++excluded;
-      continue;
-    }
-    auto it = index.find(row[1].value_or(""));
-    if (it == index.end()) {
-      return InvalidArgument("exposure of user '" + user + "' names variant '" +
-                             row[1].value_or("") + "', which experiment '" + a.name +
-                             "' does not define");
-    }
-    arm_of_user[i] = it->second;
-    exposure_us[i] = std::stoll(*row[2]);
-    if (merge) {
+  bool merged = sorted;
+  if (sorted) {
+    size_t cursor = 0;
+    const std::string* prev = nullptr;
+    for (size_t i = 0; i < n && merged; ++i) {
+      const std::string& user = *exp_rows.rows[i][0];
+      if (prev && user < *prev) merged = false;
+      prev = &user;
       while (cursor < frame.user_ids.size() && frame.user_ids[cursor] < user) ++cursor;
       if (cursor < frame.user_ids.size() && frame.user_ids[cursor] == user) {
         frame_user[i] = static_cast<int64_t>(cursor);
       }
-    } else if (sorted) {
-      auto pos = std::lower_bound(frame.user_ids.begin(), frame.user_ids.end(), user);
-      if (pos != frame.user_ids.end() && *pos == user) frame_user[i] = pos - frame.user_ids.begin();
-    } else {
-      auto f = by_id.find(user);
-      if (f != by_id.end()) frame_user[i] = f->second;
+    }
+  }
+  if (!merged) {
+    std::unordered_map<std::string_view, int64_t> by_id;
+    by_id.reserve(frame.user_ids.size());
+    for (size_t u = 0; u < frame.user_ids.size(); ++u) {
+      by_id[frame.user_ids[u]] = static_cast<int64_t>(u);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      auto f = by_id.find(*exp_rows.rows[i][0]);
+      frame_user[i] = f != by_id.end() ? f->second : -1;
     }
   }
   auto code_of = [&](const std::string& event) {
