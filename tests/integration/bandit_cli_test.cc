@@ -45,8 +45,8 @@ json RunJson(const std::string& args, const std::string& db = "") {
 
 std::string TempPath(const std::string& name) {
   const auto p = std::filesystem::path(::testing::TempDir()) / ("bandit_cli_" + name);
-  std::filesystem::remove(p);
-  std::filesystem::remove(p.string() + ".wal");
+  std::filesystem::remove_all(p);
+  std::filesystem::remove_all(p.string() + ".wal");
   return p.string();
 }
 
@@ -154,7 +154,6 @@ TEST(BanditCliTest, NamedBanditPersistsAcrossProcesses) {
 
 TEST(BanditCliTest, AllocateFromWorkspaceHistory) {
   const std::string dir = TempPath("gen");
-  std::filesystem::remove_all(dir);
   ASSERT_EQ(Flywheel("generate --users 1500 --days 20 --seed 4 --out " + dir).exit_code, 0);
   const std::string db = TempPath("alloc.db");
   ASSERT_EQ(Flywheel("ingest events " + dir + "/events.csv", db).exit_code, 0);
