@@ -36,8 +36,9 @@ inline double Z(uint64_t bits) {
 
 // Builds and solves the oracle LP. Channel oracle variables: n_c (contacts per channel).
 // Segment oracle variables: n_{s,c} then N (total contacts).
+// With `revenue`, the objective is expected revenue (conversion x mean revenue) instead.
 Result<LpSolution> SolveOracleLp(const Scenario& sc, bool per_segment, double budget,
-                                 double horizon) {
+                                 double horizon, bool revenue) {
   const size_t k = sc.channels.size();
   const size_t s = sc.segments.size();
   std::vector<double> c, a, b;
@@ -46,7 +47,13 @@ Result<LpSolution> SolveOracleLp(const Scenario& sc, bool per_segment, double bu
     b.push_back(rhs);
   };
   if (!per_segment) {
-    for (size_t ch = 0; ch < k; ++ch) c.push_back(sc.ChannelConversion(ch));
+    for (size_t ch = 0; ch < k; ++ch) {
+      double v = 0.0;
+      for (const auto& seg : sc.segments) {
+        v += seg.share * seg.conversion[ch] * (revenue ? seg.revenue_mean : 1.0);
+      }
+      c.push_back(v);
+    }
     std::vector<double> row(k);
     for (size_t ch = 0; ch < k; ++ch) row[ch] = sc.channels[ch].cost;
     add_row(row, budget);
@@ -61,7 +68,9 @@ Result<LpSolution> SolveOracleLp(const Scenario& sc, bool per_segment, double bu
   }
   const size_t n = s * k + 1;
   for (size_t seg = 0; seg < s; ++seg) {
-    for (size_t ch = 0; ch < k; ++ch) c.push_back(sc.segments[seg].conversion[ch]);
+    for (size_t ch = 0; ch < k; ++ch) {
+      c.push_back(sc.segments[seg].conversion[ch] * (revenue ? sc.segments[seg].revenue_mean : 1.0));
+    }
   }
   c.push_back(0.0);
   std::vector<double> row(n, 0.0);
@@ -109,6 +118,15 @@ Status SimulationOptions::Validate() const {
   if (runs < 1) return InvalidArgument("simulate: --runs is " + std::to_string(runs) + ", expected >= 1");
   if (num_checkpoints < 2) return InvalidArgument("simulate: num_checkpoints must be >= 2");
   const auto& kinds = PolicyKinds();
+  if (revenue_reward) {
+    for (const auto& p : policies) {
+      if (p == "ts" || p == "budgeted-ts" || p == "bwk" || p == "segment-ts") {
+        return InvalidArgument("simulate: policy '" + p +
+                               "' models conversions (rewards in [0, 1]); with revenue rewards "
+                               "use ts-gaussian, ucb1, eps, softmax, uniform, linucb, lints or oracle");
+      }
+    }
+  }
   for (const auto& p : policies) {
     if (p != "oracle" && std::find(kinds.begin(), kinds.end(), p) == kinds.end()) {
       std::string list = "oracle";
@@ -121,18 +139,18 @@ Status SimulationOptions::Validate() const {
 }
 
 Result<double> OracleValue(const Scenario& scenario, bool per_segment, double budget,
-                           double horizon) {
-  FW_ASSIGN_OR_RETURN(LpSolution sol, SolveOracleLp(scenario, per_segment, budget, horizon));
+                           double horizon, bool revenue) {
+  FW_ASSIGN_OR_RETURN(LpSolution sol,
+                      SolveOracleLp(scenario, per_segment, budget, horizon, revenue));
   return sol.objective;
 }
 
-Result<OracleSummary> SolveOracle(const Scenario& sc, bool per_segment) {
+Result<OracleSummary> SolveOracle(const Scenario& sc, bool per_segment, bool revenue) {
   FW_RETURN_IF_ERROR(sc.Validate());
   FW_ASSIGN_OR_RETURN(LpSolution sol, SolveOracleLp(sc, per_segment, sc.budget,
-                                                    static_cast<double>(sc.horizon)));
+                                                    static_cast<double>(sc.horizon), revenue));
   const size_t k = sc.channels.size();
   OracleSummary out;
-  out.conversions = sol.objective;
   out.channel_spend.assign(k, 0.0);
   for (size_t ch = 0; ch < k; ++ch) {
     out.channel_value.push_back(sc.ChannelConversion(ch) / sc.channels[ch].cost);
@@ -144,6 +162,7 @@ Result<OracleSummary> SolveOracle(const Scenario& sc, bool per_segment) {
       const double n = per_segment ? sol.x[seg * k + ch] : sol.x[ch] * spec.share;
       out.channel_spend[ch] += n * sc.channels[ch].cost;
       out.contacts += n;
+      out.conversions += n * spec.conversion[ch];
       out.revenue += n * spec.conversion[ch] * spec.revenue_mean;
     }
   }
@@ -159,12 +178,13 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
   SimulationReport report;
   report.scenario = sc;
   report.options = options;
-  FW_ASSIGN_OR_RETURN(report.oracle, SolveOracle(sc, false));
-  FW_ASSIGN_OR_RETURN(report.segment_oracle, SolveOracle(sc, true));
+  const bool by_revenue = options.revenue_reward;
+  FW_ASSIGN_OR_RETURN(report.oracle, SolveOracle(sc, false, by_revenue));
+  FW_ASSIGN_OR_RETURN(report.segment_oracle, SolveOracle(sc, true, by_revenue));
   FW_ASSIGN_OR_RETURN(LpSolution chan_lp, SolveOracleLp(sc, false, sc.budget,
-                                                        static_cast<double>(sc.horizon)));
+                                                        static_cast<double>(sc.horizon), by_revenue));
   FW_ASSIGN_OR_RETURN(LpSolution seg_lp, SolveOracleLp(sc, true, sc.budget,
-                                                       static_cast<double>(sc.horizon)));
+                                                       static_cast<double>(sc.horizon), by_revenue));
 
   // Log-spaced checkpoints from 10 contacts to the most contacts the budget could buy.
   double min_cost = kUnlimited;
@@ -183,8 +203,8 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
   double acc = 0.0;
   for (const auto& seg : sc.segments) cum_share.push_back(acc += seg.share);
 
-  const double oracle_conv =
-      options.contextual ? report.segment_oracle.conversions : report.oracle.conversions;
+  const OracleSummary& bench = options.contextual ? report.segment_oracle : report.oracle;
+  const double oracle_value = by_revenue ? bench.revenue : bench.conversions;
   for (size_t pi = 0; pi < options.policies.size(); ++pi) {
     const std::string& name = options.policies[pi];
     const bool is_oracle = name == "oracle";
@@ -195,6 +215,7 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
     result.regret.assign(num_cp, 0.0);
     result.share_curve.assign(num_cp, std::vector<double>(k, 0.0));
     int64_t min_stop = sc.horizon;
+    std::vector<double> run_value;  // conversions, or revenue with revenue_reward
     for (int run = 0; run < options.runs; ++run) {
       PolicyConfig config = options.base;
       config.kind = is_oracle ? "uniform" : name;
@@ -269,9 +290,12 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
         if (sc.drift.kind == Drift::Kind::kRandomWalk) mult = std::exp(log_mult[arm]);
         const double p_conv = std::min(1.0, spec.conversion[arm] * mult);
         const bool converted = U01(Mix(key, 2000 + arm)) < p_conv;
+        const double revenue =
+            converted ? std::max(0.0, spec.revenue_mean + spec.revenue_sd * Z(Mix(key, 3000 + arm)))
+                      : 0.0;
         if (!is_oracle) {
           // Delayed feedback: the outcome reaches the policy `delay` contacts later.
-          pending.push_back({arm, converted ? 1.0 : 0.0, cost, seg});
+          pending.push_back({arm, by_revenue ? revenue : (converted ? 1.0 : 0.0), cost, seg});
           while (static_cast<int64_t>(pending.size()) > sc.delay) {
             const Pending& f = pending.front();
             std::vector<double> f_onehot(num_seg, 0.0);
@@ -283,11 +307,9 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
         }
         tr.spend += cost;
         tr.arm_spend[arm] += cost;
-        tr.expected += p_conv;
-        if (converted) {
-          tr.conversions += 1.0;
-          tr.revenue += std::max(0.0, spec.revenue_mean + spec.revenue_sd * Z(Mix(key, 3000 + arm)));
-        }
+        tr.expected += by_revenue ? p_conv * spec.revenue_mean : p_conv;
+        if (converted) tr.conversions += 1.0;
+        tr.revenue += revenue;
         tr.contacts = t + 1;
         while (next_cp < num_cp && report.checkpoints[next_cp] == tr.contacts) {
           cp_spend[next_cp] = tr.spend;
@@ -306,7 +328,7 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
       }
       for (size_t i = 0; i < num_cp; ++i) {
         FW_ASSIGN_OR_RETURN(double opt, OracleValue(sc, seg_benchmark, cp_spend[i],
-                                                    static_cast<double>(cp_t[i])));
+                                                    static_cast<double>(cp_t[i]), by_revenue));
         result.regret[i] += (opt - cp_expected[i]) / options.runs;
         for (size_t ch = 0; ch < k; ++ch) {
           result.share_curve[i][ch] +=
@@ -314,6 +336,7 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
         }
       }
       result.run_conversions.push_back(tr.conversions);
+      run_value.push_back(by_revenue ? tr.revenue : tr.conversions);
       result.conversions += tr.conversions / options.runs;
       result.expected_conversions += tr.expected / options.runs;
       result.revenue += tr.revenue / options.runs;
@@ -326,8 +349,8 @@ Result<SimulationReport> Simulate(const Scenario& sc, const SimulationOptions& o
     }
     // Ratio to the oracle with a t interval over runs.
     double sum = 0.0, sumsq = 0.0;
-    for (double c : result.run_conversions) {
-      const double r = oracle_conv > 0 ? c / oracle_conv : 0.0;
+    for (double c : run_value) {
+      const double r = oracle_value > 0 ? c / oracle_value : 0.0;
       sum += r;
       sumsq += r * r;
     }

@@ -40,14 +40,18 @@ struct SimulationOptions {
   bool contextual = false;   // ratios against the per-segment oracle instead of the channel one
   bool known_costs = false;  // policies know each channel's mean cost (else they learn it)
   int num_checkpoints = 24;  // log-spaced regret checkpoints
+  // Reward = the contact's revenue (0 without a conversion) instead of the conversion; the
+  // oracle, ratios and regret are then in revenue. Bernoulli kinds are refused.
+  bool revenue_reward = false;
   PolicyConfig base;         // tuning fields (epsilon, temperature, priors...) for every policy
 
   Status Validate() const;
 };
 
 struct OracleSummary {
-  double conversions = 0.0;            // LP optimum: expected conversions
-  double revenue = 0.0;                // expected revenue of that allocation
+  double conversions = 0.0;            // expected conversions of the LP optimum
+  double revenue = 0.0;                // expected revenue of that allocation (the LP objective
+                                       // with revenue_reward)
   double spend = 0.0;
   double contacts = 0.0;
   std::vector<double> channel_spend;   // per channel
@@ -58,12 +62,14 @@ struct PolicyResult {
   std::string name;
   // Means over runs.
   double conversions = 0.0;
-  double expected_conversions = 0.0;   // sum of the true probabilities of the contacts made
+  // Sum of the true probabilities of the contacts made (expected revenue with revenue_reward).
+  double expected_conversions = 0.0;
   double revenue = 0.0;
   double spend = 0.0;
   double contacts = 0.0;
   double max_spend = 0.0;              // largest spend of any run (never above the budget)
-  // Conversions / oracle conversions: mean and a 95% t interval over runs (has_ci: runs >= 2).
+  // Conversions / oracle conversions (revenue / oracle revenue with revenue_reward): mean and a
+  // 95% t interval over runs (has_ci: runs >= 2).
   double ratio = 0.0;
   double ratio_lo = 0.0;
   double ratio_hi = 0.0;
@@ -89,9 +95,10 @@ struct SimulationReport {
 
 // The channel oracle (per_segment false) or the per-segment oracle, for `budget` and `horizon`
 // (defaults: the scenario's).
-Result<OracleSummary> SolveOracle(const Scenario& scenario, bool per_segment);
+// With `revenue` the LP maximises expected revenue instead of conversions.
+Result<OracleSummary> SolveOracle(const Scenario& scenario, bool per_segment, bool revenue = false);
 Result<double> OracleValue(const Scenario& scenario, bool per_segment, double budget,
-                           double horizon);
+                           double horizon, bool revenue = false);
 
 // Runs every policy `runs` times on the scenario.
 Result<SimulationReport> Simulate(const Scenario& scenario, const SimulationOptions& options);

@@ -32,6 +32,7 @@ struct SimulateArgs {
   uint64_t seed = 1;
   bool by_segment = false;
   bool known_costs = false;
+  std::string reward = "conversions";
   std::string curves;
 };
 
@@ -97,6 +98,10 @@ Status RunSimulate(const CliContext& ctx, const SimulateArgs& args) {
   opt.seed = args.seed;
   opt.contextual = args.by_segment;
   opt.known_costs = args.known_costs;
+  if (args.reward != "conversions" && args.reward != "revenue") {
+    return InvalidArgument("--reward '" + args.reward + "': expected conversions or revenue");
+  }
+  opt.revenue_reward = args.reward == "revenue";
   FW_ASSIGN_OR_RETURN(bd::SimulationReport r, bd::Simulate(sc, opt));
   if (!args.curves.empty()) FW_RETURN_IF_ERROR(WriteCurves(args.curves, r));
   const bd::OracleSummary& bench = args.by_segment ? r.segment_oracle : r.oracle;
@@ -115,6 +120,7 @@ Status RunSimulate(const CliContext& ctx, const SimulateArgs& args) {
     doc["runs"] = opt.runs;
     doc["seed"] = opt.seed;
     doc["benchmark"] = args.by_segment ? "segment" : "channel";
+    doc["reward"] = args.reward;
     doc["oracle"] = OracleJson(bench, sc);
     doc["channel_oracle"] = OracleJson(r.oracle, sc);
     doc["segment_oracle"] = OracleJson(r.segment_oracle, sc);
@@ -153,10 +159,13 @@ Status RunSimulate(const CliContext& ctx, const SimulateArgs& args) {
                        FormatNumber(r.oracle.spend > 0 ? r.oracle.channel_spend[c] / r.oracle.spend : 0, 3)});
   }
   PrintTable({"channel", "cost", "conversion", "conv/cost", "oracle share"}, ch_rows);
-  std::printf("\noracle (%s LP): %s conversions; channel oracle %s, segment oracle %s\n\n",
-              args.by_segment ? "segment" : "channel", FormatNumber(bench.conversions, 6).c_str(),
-              FormatNumber(r.oracle.conversions, 6).c_str(),
-              FormatNumber(r.segment_oracle.conversions, 6).c_str());
+  const bool rev = opt.revenue_reward;
+  std::printf("\noracle (%s LP): %s %s; channel oracle %s, segment oracle %s\n\n",
+              args.by_segment ? "segment" : "channel",
+              FormatNumber(rev ? bench.revenue : bench.conversions, 6).c_str(),
+              rev ? "revenue" : "conversions",
+              FormatNumber(rev ? r.oracle.revenue : r.oracle.conversions, 6).c_str(),
+              FormatNumber(rev ? r.segment_oracle.revenue : r.segment_oracle.conversions, 6).c_str());
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : r.policies) {
     std::string shares;
@@ -342,6 +351,8 @@ void RegisterBanditCommands(CLI::App& app, CliContext& ctx) {
   s->add_flag("--by-segment,--contextual", sim->by_segment,
               "Compare with the per-segment oracle (contextual run)");
   s->add_flag("--known-costs", sim->known_costs, "Policies know each channel's mean cost");
+  s->add_option("--reward", sim->reward,
+                "conversions (default) or revenue (ratios and regret in revenue; use ts-gaussian)");
   s->add_option("--curves", sim->curves, "Write regret and spend-share curves to this CSV");
   s->callback([&ctx, sim] { ctx.action = [&ctx, sim] { return RunSimulate(ctx, *sim); }; });
 

@@ -140,6 +140,25 @@ TEST(SimulatorTest, DriftChangesTheMarket) {
   EXPECT_FALSE(ParseScenario(base + R"({"type": "step", "at": 5, "conversion_multiplier": {"z": 1}}})", "d3.json").ok());
 }
 
+TEST(SimulatorTest, RevenueRewardsUseTheRevenueOracle) {
+  const Scenario sc = EcommerceScenario();
+  auto rev = SolveOracle(sc, false, true);
+  ASSERT_TRUE(rev.ok());
+  // Revenue per unit cost: e-mail 0.2 -> 0.5*0.016*30 + 0.3*0.004*90 + 0.2*0.006*45 = 0.402 per
+  // contact, 2.01 per unit; search 1.5 -> 0.375 + 2.43 + 0.18 = 2.985 per contact, 1.99 per unit.
+  EXPECT_NEAR(rev->revenue, 10000.0 / 0.2 * 0.402, 1e-6);
+  SimulationOptions opt;
+  opt.policies = {"ts-gaussian", "uniform", "oracle"};
+  opt.runs = 2;
+  opt.revenue_reward = true;
+  auto r = Simulate(sc, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_NEAR(r->policies[2].ratio, 1.0, 0.1);
+  EXPECT_GT(r->policies[0].revenue, 0.0);
+  opt.policies = {"budgeted-ts"};
+  EXPECT_FALSE(Simulate(sc, opt).ok());
+}
+
 TEST(SimulatorTest, DeterministicAndWithinBudget) {
   Scenario sc = EcommerceScenario();
   sc.budget = 500.0;
