@@ -15,6 +15,7 @@ void RegisterExperimentCommands(CLI::App& app, CliContext& ctx);  // experiment 
 void RegisterBanditCommands(CLI::App& app, CliContext& ctx);      // simulate, ope, bandit ...
 void RegisterMmmCommands(CLI::App& app, CliContext& ctx);         // mmm fit|plan|curves|simulate
 void RegisterSegmentCommands(CLI::App& app, CliContext& ctx);     // segment
+void RegisterServeCommands(CLI::App& app, CliContext& ctx);       // serve
 
 void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterWorkspaceCommands(app, ctx);
@@ -25,6 +26,7 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterBanditCommands(app, ctx);
   RegisterMmmCommands(app, ctx);
   RegisterSegmentCommands(app, ctx);
+  RegisterServeCommands(app, ctx);
 }
 
 }  // namespace fw::cli

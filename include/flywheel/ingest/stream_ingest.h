@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// stream_ingest.h: validating and appending in-memory JSON Lines batches, for a long-lived
+// writer such as `flywheel serve`.
+//
+// The rows go through exactly the same RowSource/RowValidator/dedup path as IngestFile, so a
+// row that `flywheel ingest` would reject is rejected here with the same reason code. The
+// difference is the lifetime: a StreamIngester loads the table's dedup keys once and keeps them
+// in memory across batches, and it does not own the transaction, so a caller can put many
+// batches (many HTTP requests) into one commit: group commit.
+//
+// Thread safety: not thread-safe; one StreamIngester per Workspace, used under the caller's lock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flywheel/core/result.h"
+#include "flywheel/ingest/ingest.h"
+#include "flywheel/store/workspace.h"
+
+namespace fw::ingest {
+
+// One rejected row of a batch.
+struct StreamReject {
+  size_t line = 0;     // 1-based line of the JSON Lines text
+  std::string column;  // offending field, empty for a broken line
+  std::string reason;  // ingest's reason code (missing_field, bad_timestamp, bad_json_line, ...)
+  std::string message; // human-readable, quotes the value
+};
+
+// What one batch did.
+struct StreamBatchResult {
+  int64_t rows_read = 0;
+  int64_t inserted = 0;
+  int64_t duplicates = 0;  // already stored, earlier in this ingester's life, or earlier in the batch
+  std::vector<StreamReject> rejects;
+};
+
+class StreamIngester {
+ public:
+  // Loads the dedup keys of `kind`'s table from `workspace` (which must outlive the ingester).
+  static Result<std::unique_ptr<StreamIngester>> Open(store::Workspace& workspace, TableKind kind);
+  ~StreamIngester();
+
+  // Validates the JSON Lines `bytes` (one object per line), appends the valid, new rows to the
+  // table and the rejects to `rejects` (with `source`), all inside the caller's open
+  // transaction. `now_us` is "now" for the future-timestamp check (0 = the clock).
+  // Errors: kInvalidArgument if `bytes` holds no line at all; store errors otherwise. After any
+  // error, or after the caller rolls back a transaction this batch was part of, call
+  // ReloadKeys(): the in-memory keys may name rows that were not stored.
+  Result<StreamBatchResult> AppendJsonLines(std::string_view bytes, const std::string& source,
+                                            int64_t now_us = 0);
+
+  // Re-reads the dedup keys from the table (after a rollback).
+  Status ReloadKeys();
+
+  // Number of dedup keys held (rows stored in the table plus rows appended since).
+  size_t num_keys() const;
+
+ private:
+  struct Impl;
+  explicit StreamIngester(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fw::ingest

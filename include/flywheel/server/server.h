@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// server.h: `flywheel serve`: the HTTP/1.1 API, dashboard and alerts over one workspace.
+//
+// The server owns the workspace (DuckDB lets one process write a file): every read and write
+// goes through one Workspace guarded by one mutex. Events posted to /v1/events are validated by
+// the ingest module and group-committed (see EventCollector); a 2xx answer means the commit
+// that holds them returned, i.e. they are in DuckDB's WAL. A hot EventFrame is reloaded in the
+// background when new events arrived, and alert rules are evaluated after each reload.
+// Endpoints, shapes and limits: docs/api.yaml and docs/server.md.
+//
+// Thread safety: Start/Stop/Wait from one thread; handlers run on the HTTP thread pool.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "flywheel/core/result.h"
+
+namespace fw::server {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";  // loopback by default: expose on purpose, not by accident
+  int port = 8080;                 // 0 = pick a free port (tests)
+  std::string db_path = "flywheel.db";
+  size_t max_body_bytes = 16u << 20;   // 16 MiB: 10k events of ~1.5 KB each
+  size_t max_events = 10000;           // events per POST /v1/events
+  int64_t commit_window_us = 2000;     // group commit: wait this long for more batches
+  int64_t frame_reload_ms = 2000;      // reload the hot EventFrame at most this often...
+  int64_t frame_reload_events = 1;     // ...once at least this many new events arrived
+  int64_t alert_interval_ms = 5000;    // evaluate alert rules this often
+  int threads = 8;                     // HTTP worker threads
+  int read_timeout_s = 5;              // against slow clients
+  bool quiet = false;                  // no start-up line on stderr
+
+  Status Validate() const;
+};
+
+class Server {
+ public:
+  // Opens the workspace, loads the frame and binds the port. Errors: kUnavailable when the
+  // workspace is held by another process or the port is taken, kInvalidArgument for options.
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  ~Server();
+
+  // The bound port (useful with port 0).
+  int port() const;
+
+  // Blocks until Stop() (from another thread or a signal handler thread).
+  void Wait();
+
+  // Graceful shutdown: stop accepting, let in-flight requests finish, flush pending events and
+  // exposures, checkpoint the workspace. Idempotent.
+  Status Stop();
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs a server until SIGINT or SIGTERM, then stops it gracefully (used by `flywheel serve`).
+Status RunUntilSignal(const ServerOptions& options);
+
+}  // namespace fw::server

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// serve.cc: `flywheel serve [--bind 127.0.0.1] [--port 8080] [--db PATH]`: the live server
+// (src/server). Runs until SIGINT/SIGTERM, then drains, flushes and checkpoints.
+#include <memory>
+
+#include "cli_context.h"
+#include "flywheel/server/server.h"
+
+namespace fw::cli {
+namespace {
+
+struct ServeArgs {
+  server::ServerOptions options;
+  double commit_window_ms = 2.0;
+  size_t max_body_mb = 16;
+};
+
+Status RunServe(const CliContext& ctx, ServeArgs& args) {
+  args.options.db_path = ctx.DbPath();
+  args.options.commit_window_us = static_cast<int64_t>(args.commit_window_ms * 1000.0);
+  args.options.max_body_bytes = args.max_body_mb << 20;
+  return server::RunUntilSignal(args.options);
+}
+
+}  // namespace
+
+void RegisterServeCommands(CLI::App& app, CliContext& ctx) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand(
+      "serve", "HTTP API (events, decide, reward, assign, analytics), /metrics, alerts and the "
+               "live dashboard; stops cleanly on SIGINT/SIGTERM");
+  cmd->add_option("--bind", args->options.bind, "Address to listen on (default loopback)");
+  cmd->add_option("--port", args->options.port, "TCP port (0 = any free port)");
+  cmd->add_option("--threads", args->options.threads, "HTTP worker threads");
+  cmd->add_option("--max-events", args->options.max_events, "Events per POST /v1/events");
+  cmd->add_option("--max-body-mb", args->max_body_mb, "Request body limit in MiB");
+  cmd->add_option("--commit-window-ms", args->commit_window_ms,
+                  "Group commit: wait this long for more event batches before committing");
+  cmd->add_option("--frame-reload-ms", args->options.frame_reload_ms,
+                  "Reload the hot EventFrame at most this often when events arrived");
+  cmd->add_option("--alert-interval-ms", args->options.alert_interval_ms,
+                  "Evaluate the alert rules this often");
+  cmd->add_flag("--quiet", args->options.quiet, "No start-up and shutdown lines on stderr");
+  cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return RunServe(ctx, *args); }; });
+}
+
+}  // namespace fw::cli

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// alerts.h: alert states with fire/resolve timestamps, fed by the server's periodic checks.
+//
+// Built-in rules (evaluated by the server after each frame reload, see server.cc):
+//   srm:<experiment>          sample ratio mismatch, chi-square p < 0.001 on first exposures;
+//   budget:<bandit>           a budgeted bandit has spent its whole budget;
+//   conversion_drop:<event>   the last hour of data has >= 30% fewer <event> events than the
+//                             mean hour of the 24 hours before it (needs a baseline of >= 5/h).
+// A check produces a Signal per rule instance; Update turns signals into state changes
+// (firing <-> resolved) and returns the transitions so the caller can log them in
+// `alerts_log`.
+//
+// Thread safety: not thread-safe; the server calls it under its own mutex.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fw::server {
+
+struct AlertSignal {
+  std::string name;     // rule instance, e.g. "srm:checkout_test"
+  std::string kind;     // srm | budget | conversion_drop
+  bool firing = false;
+  std::string message;  // why, with the numbers
+  double value = 0;     // the watched number (p-value, remaining budget, drop share)
+};
+
+struct AlertTransition {
+  std::string name, kind, state, message;  // state: "firing" or "resolved"
+  double value = 0;
+  int64_t at_us = 0;
+};
+
+class AlertEngine {
+ public:
+  // Applies one round of signals observed at `now_us`; returns the state changes.
+  std::vector<AlertTransition> Update(const std::vector<AlertSignal>& signals, int64_t now_us);
+
+  // [{name, kind, state, message, value, since, fired_at, resolved_at}] sorted by name.
+  nlohmann::json ToJson() const;
+
+  // Number of alerts currently firing.
+  size_t num_firing() const;
+
+  // name -> 1 firing / 0 resolved, for /metrics.
+  std::map<std::string, int> States() const;
+
+ private:
+  struct State {
+    std::string kind, message;
+    bool firing = false;
+    double value = 0;
+    int64_t since_us = 0, fired_at_us = 0, resolved_at_us = 0;
+  };
+  std::map<std::string, State> states_;
+};
+
+}  // namespace fw::server

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// event_collector.cc: the group-commit loop (see event_collector.h).
+#include "event_collector.h"
+
+#include <chrono>
+
+namespace fw::server {
+
+EventCollector::EventCollector(store::Workspace& workspace, std::mutex& workspace_mu,
+                               int64_t window_us)
+    : workspace_(workspace), workspace_mu_(workspace_mu), window_us_(window_us) {}
+
+Result<std::unique_ptr<EventCollector>> EventCollector::Start(store::Workspace& workspace,
+                                                              std::mutex& workspace_mu,
+                                                              int64_t commit_window_us) {
+  std::unique_ptr<EventCollector> c(new EventCollector(workspace, workspace_mu, commit_window_us));
+  {
+    std::lock_guard<std::mutex> lock(workspace_mu);
+    FW_ASSIGN_OR_RETURN(c->events_, ingest::StreamIngester::Open(workspace, ingest::TableKind::kEvents));
+    FW_ASSIGN_OR_RETURN(c->exposures_,
+                        ingest::StreamIngester::Open(workspace, ingest::TableKind::kExposures));
+  }
+  c->thread_ = std::thread([raw = c.get()] { raw->Loop(); });
+  return c;
+}
+
+EventCollector::~EventCollector() { Stop(); }
+
+Result<ingest::StreamBatchResult> EventCollector::Submit(std::string ndjson, std::string source) {
+  auto pending = std::make_unique<Pending>();
+  pending->ndjson = std::move(ndjson);
+  pending->source = std::move(source);
+  auto future = pending->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Unavailable("the server is shutting down; retry against the next one");
+    pending_.push_back(std::move(pending));
+  }
+  cv_.notify_all();
+  return future.get();
+}
+
+void EventCollector::LogExposure(std::string json_line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!stopping_) pending_exposures_.push_back(std::move(json_line));
+}
+
+void EventCollector::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventCollector::Loop() {
+  // A worker-thread entry point: no exception may escape (STYLE B2.4).
+  while (true) {
+    std::vector<std::unique_ptr<Pending>> group;
+    std::vector<std::string> exposures;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      // Exposures do not wake the loop on their own: they ride along with the next event group
+      // or the next 200 ms tick, whichever comes first.
+      cv_.wait_for(lock, std::chrono::milliseconds(200),
+                   [this] { return stopping_ || !pending_.empty(); });
+      if (!pending_.empty() && !stopping_ && window_us_ > 0) {
+        // The batching window: let concurrent requests join this commit.
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::microseconds(window_us_));
+        lock.lock();
+      }
+      while (!pending_.empty()) {
+        group.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+      }
+      exposures.swap(pending_exposures_);
+      if (group.empty() && exposures.empty()) {
+        if (stopping_) return;
+        continue;
+      }
+    }
+    try {
+      CommitGroup(group, exposures);
+    } catch (const std::exception& e) {
+      for (auto& p : group) {
+        try {
+          p->done.set_value(Internal(std::string("event commit failed: ") + e.what()));
+        } catch (...) {  // promise already satisfied
+        }
+      }
+    }
+  }
+}
+
+void EventCollector::CommitGroup(std::vector<std::unique_ptr<Pending>>& group,
+                                 std::vector<std::string>& exposures) {
+  std::vector<Result<ingest::StreamBatchResult>> results;
+  Status status;
+  {
+    std::lock_guard<std::mutex> lock(workspace_mu_);
+    status = workspace_.Begin();
+    for (auto& p : group) {
+      if (!status.ok()) break;
+      auto r = events_->AppendJsonLines(p->ndjson, p->source);
+      // An input-level problem (no line at all) belongs to its request only; a store error
+      // fails the group.
+      if (!r.ok() && r.status().code() != StatusCode::kInvalidArgument) status = r.status();
+      results.push_back(std::move(r));
+    }
+    if (status.ok() && !exposures.empty()) {
+      std::string lines;
+      for (const auto& line : exposures) lines += line + "\n";
+      auto r = exposures_->AppendJsonLines(lines, "serve /v1/assign");
+      if (!r.ok()) status = r.status();
+    }
+    if (status.ok()) status = workspace_.Commit();
+    if (!status.ok()) {
+      workspace_.Rollback().IgnoreError();
+      // Keys added for rows that were rolled back must be forgotten, or a retry would be
+      // counted as a duplicate of a row that is not stored.
+      events_->ReloadKeys().IgnoreError();
+      exposures_->ReloadKeys().IgnoreError();
+    }
+  }
+  int64_t inserted = 0;
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (!status.ok()) {
+      group[i]->done.set_value(Unavailable("events were not stored (" + status.message() +
+                                           "); retry with the same event_id values"));
+      continue;
+    }
+    if (results[i].ok()) inserted += results[i]->inserted;
+    group[i]->done.set_value(std::move(results[i]));
+  }
+  new_events_ += inserted;
+}
+
+}  // namespace fw::server

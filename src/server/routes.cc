@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// routes.cc: the HTTP handlers. Each one validates its input, takes the workspace mutex only
+// around workspace calls, and answers JSON; errors go through status_http.
+#include <chrono>
+#include <cmath>
+
+#include "analytics_api.h"
+#include "experiment_service.h"
+#include "flywheel/core/time.h"
+#include "flywheel/server/status_http.h"
+#include "request_body.h"
+#include "server_impl.h"
+
+namespace fw::server {
+namespace {
+
+using nlohmann::json;
+using Handler = std::function<Result<json>(const httplib::Request&, int* http_status)>;
+
+std::string Dump(const json& doc) {
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+QueryParams ParamsOf(const httplib::Request& req) {
+  QueryParams out;
+  for (const auto& [k, v] : req.params) out[k] = v;
+  return out;
+}
+
+Result<std::string> RequiredParam(const httplib::Request& req, const std::string& name) {
+  if (!req.has_param(name.c_str()) || req.get_param_value(name.c_str()).empty()) {
+    return InvalidArgument("query parameter '" + name + "' is required");
+  }
+  return req.get_param_value(name.c_str());
+}
+
+Result<std::string> StringField(const json& body, const std::string& name, bool required) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required) return InvalidArgument(name + ": missing");
+    return std::string();
+  }
+  if (!it->is_string()) return InvalidArgument(name + ": expected a string");
+  return it->get<std::string>();
+}
+
+Result<double> NumberField(const json& body, const std::string& name, double fallback,
+                           bool required) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) {
+    if (required) return InvalidArgument(name + ": missing");
+    return fallback;
+  }
+  if (!it->is_number()) return InvalidArgument(name + ": expected a number");
+  const double v = it->get<double>();
+  if (!std::isfinite(v)) return InvalidArgument(name + ": expected a finite number");
+  return v;
+}
+
+}  // namespace
+
+void Server::Impl::RegisterRoutes() {
+  auto wrap = [this](std::string route, Handler fn) {
+    return [this, route = std::move(route), fn = std::move(fn)](const httplib::Request& req,
+                                                               httplib::Response& res) {
+      const auto start = std::chrono::steady_clock::now();
+      int code = 200;
+      // The HTTP dispatcher is one of the three places exceptions are caught (STYLE B2.4).
+      try {
+        Result<json> r = fn(req, &code);
+        if (r.ok()) {
+          res.set_content(Dump(*r), "application/json");
+        } else {
+          if (code == 200) code = HttpStatusFor(r.status());
+          res.set_content(ErrorJson(r.status(), code), "application/json");
+        }
+      } catch (const std::exception& e) {
+        code = 500;
+        res.set_content(ErrorJson(Internal(std::string("unexpected error: ") + e.what()), code),
+                        "application/json");
+      }
+      res.status = code;
+      metrics.ObserveRequest(
+          route, code,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    };
+  };
+
+  http.Get("/healthz", wrap("/healthz", [](const httplib::Request&, int*) -> Result<json> {
+             return json{{"status", "ok"}};
+           }));
+
+  http.Post("/v1/events", wrap("/v1/events", [this](const httplib::Request& req,
+                                                    int* code) -> Result<json> {
+    if (req.body.size() > options.max_body_bytes) {
+      *code = 413;
+      return ResourceExhausted("body is " + std::to_string(req.body.size()) +
+                               " bytes; the limit is " + std::to_string(options.max_body_bytes));
+    }
+    size_t num_events = 0;
+    auto lines = EventsBodyToJsonLines(req.body, options.max_events, &num_events);
+    if (!lines.ok()) {
+      if (lines.status().code() == StatusCode::kResourceExhausted) *code = 413;
+      return lines.status();
+    }
+    FW_ASSIGN_OR_RETURN(auto result,
+                        collector->Submit(std::move(*lines), "POST /v1/events " + req.remote_addr));
+    metrics.AddEvents(result.inserted, result.duplicates,
+                      static_cast<int64_t>(result.rejects.size()));
+    json rejected = json::array();
+    for (const auto& r : result.rejects) {
+      rejected.push_back({{"index", r.line - 1}, {"reason", r.reason}, {"column", r.column},
+                          {"message", r.message}});
+    }
+    return json{{"accepted", result.inserted},
+                {"duplicates", result.duplicates},
+                {"rejected", rejected}};
+  }));
+
+  http.Post("/v1/decide", wrap("/v1/decide", [this](const httplib::Request& req,
+                                                    int*) -> Result<json> {
+    FW_ASSIGN_OR_RETURN(json body, ParseSmallJsonObject(req.body));
+    FW_ASSIGN_OR_RETURN(std::string bandit, StringField(body, "bandit", true));
+    FW_ASSIGN_OR_RETURN(std::string user, StringField(body, "user_id", true));
+    const json context = body.contains("context") ? body["context"] : json();
+    json out;
+    {
+      std::lock_guard<std::mutex> lock(workspace_mu);
+      FW_ASSIGN_OR_RETURN(out, bandits->Decide(bandit, user, context));
+    }
+    metrics.AddDecision(bandit, out["arm"].get<std::string>());
+    return out;
+  }));
+
+  http.Post("/v1/reward", wrap("/v1/reward", [this](const httplib::Request& req,
+                                                    int*) -> Result<json> {
+    FW_ASSIGN_OR_RETURN(json body, ParseSmallJsonObject(req.body));
+    FW_ASSIGN_OR_RETURN(std::string decision, StringField(body, "decision_id", true));
+    FW_ASSIGN_OR_RETURN(double reward, NumberField(body, "reward", 0, true));
+    FW_ASSIGN_OR_RETURN(double cost, NumberField(body, "cost", -1, false));
+    if (body.contains("cost") && !body["cost"].is_null() && cost < 0) {
+      return InvalidArgument("cost: " + std::to_string(cost) + " is negative");
+    }
+    std::string bandit, arm;
+    json out;
+    {
+      std::lock_guard<std::mutex> lock(workspace_mu);
+      FW_ASSIGN_OR_RETURN(out, bandits->Reward(decision, reward, cost, &bandit, &arm));
+    }
+    metrics.AddSpend(bandit, arm, out["cost"].get<double>());
+    return out;
+  }));
+
+  http.Get("/v1/assign", wrap("/v1/assign", [this](const httplib::Request& req,
+                                                   int*) -> Result<json> {
+    FW_ASSIGN_OR_RETURN(std::string name, RequiredParam(req, "experiment"));
+    FW_ASSIGN_OR_RETURN(std::string user, RequiredParam(req, "user_id"));
+    experiment::ExperimentDefinition def;
+    {
+      std::lock_guard<std::mutex> lock(workspace_mu);
+      FW_ASSIGN_OR_RETURN(def, LoadExperiment(*workspace, name));
+    }
+    json out = AssignmentJson(def, user);
+    if (!out["variant"].is_null()) {
+      bool first = false;
+      {
+        std::lock_guard<std::mutex> lock(exposed_mu);
+        first = exposed.insert({name, user}).second;
+      }
+      // The first assignment of a user in this run is logged as an exposure; analysis uses the
+      // first exposure per user, so a repeat after a restart changes nothing.
+      if (first) {
+        collector->LogExposure(Dump({{"user_id", user}, {"experiment", name},
+                                     {"variant", out["variant"]},
+                                     {"timestamp", FormatTimestamp(NowMicros())}}));
+      }
+    }
+    return out;
+  }));
+
+  http.Get("/v1/bandits", wrap("/v1/bandits", [this](const httplib::Request&,
+                                                     int*) -> Result<json> {
+    std::lock_guard<std::mutex> lock(workspace_mu);
+    FW_ASSIGN_OR_RETURN(json list, bandits->List());
+    return json{{"bandits", list}};
+  }));
+
+  http.Get(R"(/v1/bandits/([^/]+))",
+           wrap("/v1/bandits/NAME", [this](const httplib::Request& req, int*) -> Result<json> {
+             std::lock_guard<std::mutex> lock(workspace_mu);
+             return bandits->Show(req.matches[1].str());
+           }));
+
+  http.Get("/v1/experiments", wrap("/v1/experiments", [this](const httplib::Request&,
+                                                             int*) -> Result<json> {
+    std::lock_guard<std::mutex> lock(workspace_mu);
+    FW_ASSIGN_OR_RETURN(auto rows, workspace->Query("SELECT name FROM experiments ORDER BY name"));
+    json names = json::array();
+    for (const auto& row : rows.rows) names.push_back(row[0].value_or(""));
+    return json{{"experiments", names}};
+  }));
+
+  http.Get(R"(/v1/experiments/([^/]+)/results)",
+           wrap("/v1/experiments/NAME/results", [this](const httplib::Request& req,
+                                                       int*) -> Result<json> {
+             const std::string name = req.matches[1].str();
+             std::optional<experiment::ExperimentDefinition> def;
+             store::QueryResult exposures;
+             {
+               std::lock_guard<std::mutex> lock(workspace_mu);
+               auto loaded = LoadExperiment(*workspace, name);
+               if (loaded.ok()) {
+                 def = std::move(*loaded);
+               } else if (loaded.status().code() != StatusCode::kNotFound) {
+                 return loaded.status();
+               }
+               FW_ASSIGN_OR_RETURN(exposures, ExposureRows(*workspace, name));
+               if (!def && exposures.rows.empty()) return loaded.status();
+             }
+             ResultsQuery query;
+             for (const auto& [k, v] : req.params) {
+               if (k == "metric") query.metrics.push_back(v);
+             }
+             if (req.has_param("window_days")) {
+               double days = 0;
+               try {
+                 days = std::stod(req.get_param_value("window_days"));
+               } catch (...) {  // std::stod throws on bad input; answered as a Status below
+                 days = -1;
+               }
+               if (!(days > 0) || !std::isfinite(days)) {
+                 return InvalidArgument("window_days '" + req.get_param_value("window_days") +
+                                        "': expected a positive number of days");
+               }
+               query.window_us = static_cast<int64_t>(days * 86'400'000'000.0);
+             }
+             auto frame_snapshot = frame.Get();
+             return ExperimentResults(def, name, exposures, *frame_snapshot, query);
+           }));
+
+  http.Get(R"(/v1/analytics/(retention|funnel|acquisition|lifecycle))",
+           wrap("/v1/analytics", [this](const httplib::Request& req, int*) -> Result<json> {
+             const std::string kind = req.matches[1].str();
+             const QueryParams params = ParamsOf(req);
+             auto snapshot = frame.Get();
+             if (kind == "retention") return RetentionJson(*snapshot, params);
+             if (kind == "funnel") return FunnelJson(*snapshot, params);
+             if (kind == "lifecycle") return LifecycleJson(*snapshot, params);
+             std::vector<analytics::SpendRow> spend;
+             {
+               std::lock_guard<std::mutex> lock(workspace_mu);
+               FW_ASSIGN_OR_RETURN(auto rows, workspace->Query(
+                   "SELECT CAST(date - DATE '1970-01-01' AS BIGINT), channel, sum(spend) "
+                   "FROM spend GROUP BY 1, 2 ORDER BY 1, 2"));
+               for (const auto& row : rows.rows) {
+                 spend.push_back({std::stoll(row[0].value_or("0")), row[1].value_or(""),
+                                  std::stod(row[2].value_or("0"))});
+               }
+             }
+             return AcquisitionJson(*snapshot, spend, params);
+           }));
+
+  http.Get("/v1/alerts", wrap("/v1/alerts", [this](const httplib::Request&, int*) -> Result<json> {
+    std::lock_guard<std::mutex> lock(alerts_mu);
+    return json{{"alerts", alerts.ToJson()}, {"firing", alerts.num_firing()}};
+  }));
+
+  http.Get("/v1/summary", wrap("/v1/summary", [this](const httplib::Request&,
+                                                     int*) -> Result<json> {
+    auto snapshot = frame.Get();
+    // KPIs over the last hour of data (the frame's own clock: generated or backfilled data
+    // may end in the past).
+    const int64_t end_us = snapshot->max_time_us;
+    const int64_t hour_us = 3'600'000'000LL;
+    const auto purchase = snapshot->events.Find("purchase");
+    int64_t last_hour_events = 0, conversions = 0;
+    double revenue = 0;
+    for (size_t i = 0; i < snapshot->num_events(); ++i) {
+      if (snapshot->time_us[i] > end_us - hour_us) ++last_hour_events;
+      if (purchase && snapshot->event[i] == *purchase) {
+        ++conversions;
+        revenue += snapshot->revenue[i];
+      }
+    }
+    json bandit_list = json::array();
+    {
+      std::lock_guard<std::mutex> lock(workspace_mu);
+      FW_ASSIGN_OR_RETURN(bandit_list, bandits->List());
+    }
+    return json{{"events", snapshot->num_events()},
+                {"users", snapshot->num_users()},
+                {"events_last_hour_of_data", last_hour_events},
+                {"conversions", conversions},
+                {"revenue", revenue},
+                {"data_start", snapshot->num_events() ? json(FormatTimestamp(snapshot->min_time_us)) : json()},
+                {"data_end", snapshot->num_events() ? json(FormatTimestamp(end_us)) : json()},
+                {"events_accepted_since_start", metrics.events_accepted()},
+                {"frame_loaded_at", FormatTimestamp(frame.loaded_at_us())},
+                {"uptime_seconds", static_cast<double>(NowMicros() - started_us) / 1e6},
+                {"bandits", bandit_list}};
+  }));
+
+  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    auto snapshot = frame.Get();
+    metrics.SetGauge("flywheel_frame_events", static_cast<double>(snapshot->num_events()));
+    metrics.SetGauge("flywheel_frame_users", static_cast<double>(snapshot->num_users()));
+    {
+      std::lock_guard<std::mutex> lock(alerts_mu);
+      for (const auto& [name, firing] : alerts.States()) {
+        metrics.SetGauge("flywheel_alert_firing{alert=\"" + PromLabel(name) + "\"}", firing);
+      }
+    }
+    res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+    metrics.ObserveRequest("/metrics", 200, 0);
+  });
+
+  http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(DashboardHtml(), "text/html; charset=utf-8");
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    metrics.ObserveRequest("/", 200, 0);
+  });
+
+  // Unknown routes: a JSON 404 rather than httplib's empty body.
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    const Status st = res.status == 404 ? NotFound("no such route")
+                      : res.status == 413 ? ResourceExhausted("request body too large")
+                                          : InvalidArgument("bad request");
+    res.set_content(ErrorJson(st, res.status), "application/json");
+  });
+}
+
+}  // namespace fw::server

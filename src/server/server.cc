@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// server.cc: start-up, background work (frame reload, alert checks) and graceful shutdown.
+#include "flywheel/server/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "experiment_service.h"
+#include "flywheel/core/time.h"
+#include "flywheel/experiment/srm.h"
+#include "server_impl.h"
+
+namespace fw::server {
+namespace {
+
+constexpr int64_t kHourUs = 3'600'000'000LL;
+constexpr double kDropThreshold = 0.30;  // conversion_drop fires at a 30% drop...
+constexpr double kMinBaselinePerHour = 5;  // ...against a baseline of at least 5 events/hour
+constexpr int64_t kMinSrmUsers = 100;      // too few users make the chi-square meaningless
+
+// Hourly count of `event` in the last hour of data vs the mean of the 24 hours before it.
+std::optional<AlertSignal> ConversionDrop(const store::EventFrame& frame, const std::string& event) {
+  const auto code = frame.events.Find(event);
+  if (!code || frame.num_events() == 0) return std::nullopt;
+  const int64_t end = frame.max_time_us;
+  int64_t last = 0, baseline = 0;
+  for (size_t i = 0; i < frame.num_events(); ++i) {
+    if (frame.event[i] != *code) continue;
+    const int64_t t = frame.time_us[i];
+    if (t > end - kHourUs) {
+      ++last;
+    } else if (t > end - 25 * kHourUs) {
+      ++baseline;
+    }
+  }
+  const double mean = static_cast<double>(baseline) / 24.0;
+  if (mean < kMinBaselinePerHour) return std::nullopt;
+  const double drop = 1.0 - static_cast<double>(last) / mean;
+  AlertSignal s{"conversion_drop:" + event, "conversion_drop", drop >= kDropThreshold, "", drop};
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%lld %s events in the last hour of data vs %.1f per hour over the "
+                "24 hours before (%+.0f%%)", static_cast<long long>(last), event.c_str(), mean,
+                -100.0 * drop);
+  s.message = buf;
+  return s;
+}
+
+}  // namespace
+
+Status ServerOptions::Validate() const {
+  if (port < 0 || port > 65535) return InvalidArgument("--port " + std::to_string(port) + ": expected 0..65535");
+  if (bind.empty()) return InvalidArgument("--bind: empty address");
+  if (max_events == 0) return InvalidArgument("max_events: expected at least 1");
+  if (max_body_bytes < 1024) return InvalidArgument("max_body_bytes: expected at least 1024");
+  if (commit_window_us < 0 || commit_window_us > 1'000'000) {
+    return InvalidArgument("commit_window_us " + std::to_string(commit_window_us) +
+                           ": expected 0..1000000");
+  }
+  if (threads < 1 || threads > 256) return InvalidArgument("threads: expected 1..256");
+  return OkStatus();
+}
+
+Status Server::Impl::ReloadFrame() {
+  store::EventFrame loaded;
+  {
+    std::lock_guard<std::mutex> lock(workspace_mu);
+    FW_ASSIGN_OR_RETURN(loaded, workspace->LoadEventFrame());
+  }
+  if (loaded.user_offsets.empty()) loaded.user_offsets = {0};
+  frame.Set(std::move(loaded), NowMicros());
+  return OkStatus();
+}
+
+void Server::Impl::EvaluateAlerts() {
+  std::vector<AlertSignal> signals;
+  std::lock_guard<std::mutex> lock(workspace_mu);
+  // SRM on every experiment with enough first exposures.
+  auto defs = workspace->Query("SELECT name FROM experiments ORDER BY name");
+  if (defs.ok()) {
+    for (const auto& row : defs->rows) {
+      const std::string name = row[0].value_or("");
+      auto def = LoadExperiment(*workspace, name);
+      if (!def.ok()) continue;
+      auto counts = workspace->Query(
+          "SELECT variant, count(*) FROM (SELECT user_id, arg_min(variant, ts) AS variant "
+          "FROM exposures WHERE experiment = ? GROUP BY user_id) GROUP BY variant",
+          {name});
+      if (!counts.ok()) continue;
+      std::vector<int64_t> n(def->variants.size(), 0);
+      std::vector<double> weights;
+      std::vector<std::string> names;
+      int64_t total = 0;
+      for (const auto& v : def->variants) {
+        weights.push_back(v.weight);
+        names.push_back(v.name);
+      }
+      for (const auto& c : counts->rows) {
+        for (size_t i = 0; i < names.size(); ++i) {
+          if (c[0].value_or("") == names[i]) n[i] = std::stoll(c[1].value_or("0"));
+        }
+      }
+      for (int64_t x : n) total += x;
+      if (total < kMinSrmUsers) continue;
+      auto srm = experiment::CheckSampleRatio(n, weights, names);
+      if (!srm.ok()) continue;
+      signals.push_back({"srm:" + name, "srm", srm->warning,
+                         srm->warning ? srm->message
+                                      : "sample ratio consistent with the design (p = " +
+                                            std::to_string(srm->p_value) + ")",
+                         srm->p_value});
+    }
+  }
+  // Budgets.
+  if (auto list = bandits->List(); list.ok()) {
+    for (const auto& b : *list) {
+      if (b["budget"].is_null() || b["remaining_budget"].is_null()) continue;
+      const double remaining = b["remaining_budget"].get<double>();
+      const double budget = b["budget"].get<double>();
+      signals.push_back({"budget:" + b["name"].get<std::string>(), "budget", remaining <= 1e-9,
+                         "spent " + std::to_string(budget - remaining) + " of " +
+                             std::to_string(budget),
+                         remaining});
+    }
+  }
+  auto snapshot = frame.Get();
+  if (auto drop = ConversionDrop(*snapshot, "purchase")) signals.push_back(*drop);
+  std::vector<AlertTransition> changes;
+  {
+    std::lock_guard<std::mutex> alerts_lock(alerts_mu);
+    changes = alerts.Update(signals, NowMicros());
+  }
+  for (const auto& c : changes) {
+    workspace->Execute("INSERT INTO alerts_log VALUES (?, ?, ?, ?, ?, make_timestamp(?))",
+                       {c.name, c.kind, c.state, c.message, c.value, c.at_us})
+        .IgnoreError();
+  }
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Stop().IgnoreError(); }
+
+int Server::port() const { return impl_->port; }
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  FW_RETURN_IF_ERROR(options.Validate());
+  auto impl = std::make_unique<Impl>();
+  Impl* s = impl.get();
+  s->options = options;
+  s->started_us = NowMicros();
+  FW_ASSIGN_OR_RETURN(s->workspace, store::Workspace::Open(options.db_path));
+  // alerts_log is the server's own table: fire/resolve history of the alert rules.
+  FW_RETURN_IF_ERROR(s->workspace->Execute(
+      "CREATE TABLE IF NOT EXISTS alerts_log (name VARCHAR, kind VARCHAR, state VARCHAR, "
+      "message VARCHAR, value DOUBLE, changed_at TIMESTAMP)"));
+  s->bandits = std::make_unique<BanditService>(*s->workspace);
+  FW_ASSIGN_OR_RETURN(s->collector,
+                      EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us));
+  FW_RETURN_IF_ERROR(s->ReloadFrame());
+
+  s->http.new_task_queue = [n = options.threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(n));
+  };
+  s->http.set_keep_alive_max_count(100000);
+  s->http.set_keep_alive_timeout(5);
+  s->http.set_read_timeout(options.read_timeout_s, 0);
+  s->http.set_write_timeout(options.read_timeout_s, 0);
+  s->http.set_payload_max_length(options.max_body_bytes);
+  s->RegisterRoutes();
+  if (options.port == 0) {
+    s->port = s->http.bind_to_any_port(options.bind.c_str());
+  } else {
+    s->port = s->http.bind_to_port(options.bind.c_str(), options.port) ? options.port : -1;
+  }
+  if (s->port <= 0) {
+    s->collector->Stop();
+    return Unavailable("cannot listen on " + options.bind + ":" + std::to_string(options.port) +
+                       " (address in use or not available); pick another --port or --bind");
+  }
+  s->listener = std::thread([s] { s->http.listen_after_bind(); });
+  s->background = std::thread([s] {
+    // A worker-thread entry point: no exception may escape (STYLE B2.4).
+    auto last_alerts = std::chrono::steady_clock::now() - std::chrono::hours(1);
+    int64_t pending = 0;  // committed events not yet in the frame
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(s->stop_mu);
+        if (s->stop_cv.wait_for(lock, std::chrono::milliseconds(s->options.frame_reload_ms),
+                                [s] { return s->stop_requested; })) {
+          return;
+        }
+      }
+      try {
+        pending += s->collector->TakeNewEvents();
+        if (pending >= s->options.frame_reload_events) {
+          if (s->ReloadFrame().ok()) {
+            pending = 0;
+          } else {
+            ++s->frame_reload_failures;
+          }
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_alerts >= std::chrono::milliseconds(s->options.alert_interval_ms)) {
+          s->EvaluateAlerts();
+          last_alerts = now;
+        }
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "flywheel serve: background task failed: %s\n", e.what());
+      }
+    }
+  });
+  if (!options.quiet) {
+    std::fprintf(stderr, "flywheel serve: listening on http://%s:%d (workspace %s, %zu events)\n",
+                 options.bind.c_str(), s->port, options.db_path.c_str(),
+                 s->frame.Get()->num_events());
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::Wait() {
+  std::unique_lock<std::mutex> lock(impl_->stop_mu);
+  impl_->stop_cv.wait(lock, [this] { return impl_->stopped; });
+}
+
+Status Server::Stop() {
+  Impl* s = impl_.get();
+  {
+    std::lock_guard<std::mutex> lock(s->stop_mu);
+    if (s->stopped || s->stop_requested) return OkStatus();
+    s->stop_requested = true;
+  }
+  s->stop_cv.notify_all();
+  // 1. Stop accepting; httplib lets the requests already running finish (drain).
+  s->http.stop();
+  if (s->listener.joinable()) s->listener.join();
+  if (s->background.joinable()) s->background.join();
+  // 2. Flush the events and exposures still pending.
+  s->collector->Stop();
+  // 3. Fold the WAL into the database file.
+  Status st;
+  {
+    std::lock_guard<std::mutex> lock(s->workspace_mu);
+    st = s->workspace->Checkpoint();
+  }
+  {
+    std::lock_guard<std::mutex> lock(s->stop_mu);
+    s->stopped = true;
+  }
+  s->stop_cv.notify_all();
+  return st;
+}
+
+Status RunUntilSignal(const ServerOptions& options) {
+  // Block the signals in every thread (the server's threads inherit this mask) and take them
+  // synchronously here, so shutdown runs in ordinary code, not in a signal handler.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  FW_ASSIGN_OR_RETURN(auto server, Server::Start(options));
+  int sig = 0;
+  sigwait(&set, &sig);
+  if (!options.quiet) {
+    std::fprintf(stderr, "flywheel serve: %s received, draining and checkpointing\n",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM");
+  }
+  Status st = server->Stop();
+  if (!options.quiet && st.ok()) std::fprintf(stderr, "flywheel serve: stopped cleanly\n");
+  return st;
+}
+
+}  // namespace fw::server

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// server_impl.h: the state one running server holds, shared by server.cc (lifecycle, frame
+// reload, alert checks) and routes.cc (HTTP handlers).
+//
+// Lock order: workspace_mu before alerts_mu; HotFrame and Metrics lock internally and are
+// never held while taking another lock.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "alerts.h"
+#include "bandit_service.h"
+#include "event_collector.h"
+#include "flywheel/server/server.h"
+#include "flywheel/store/workspace.h"
+#include "hot_frame.h"
+#include "metrics.h"
+
+namespace fw::server {
+
+struct Server::Impl {
+  ServerOptions options;
+  std::mutex workspace_mu;                       // guards workspace and bandits
+  std::unique_ptr<store::Workspace> workspace;   // the only connection to the file
+  std::unique_ptr<BanditService> bandits;        // under workspace_mu
+  std::unique_ptr<EventCollector> collector;
+  HotFrame frame;
+  Metrics metrics;
+  std::mutex alerts_mu;
+  AlertEngine alerts;  // under alerts_mu
+  std::mutex exposed_mu;
+  std::set<std::pair<std::string, std::string>> exposed;  // (experiment, user) logged this run
+  httplib::Server http;
+  int port = 0;
+  std::thread listener, background;
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stop_requested = false;  // guarded by stop_mu
+  bool stopped = false;         // guarded by stop_mu
+  std::atomic<int64_t> frame_reload_failures{0};
+  int64_t started_us = 0;
+
+  // Loads the frame from the workspace now (takes workspace_mu).
+  Status ReloadFrame();
+  // Runs the alert checks and logs transitions (takes workspace_mu, then alerts_mu).
+  void EvaluateAlerts();
+  // Registers every route on `http`.
+  void RegisterRoutes();
+};
+
+// The dashboard page (self-contained HTML, CSS and JS; no network access needed).
+const char* DashboardHtml();
+
+}  // namespace fw::server

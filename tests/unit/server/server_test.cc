@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// server_test.cc: an in-process server on a free loopback port over a temp workspace, driven
+// through httplib's client: every endpoint, the error statuses, dedup of retried events,
+// durability across a stop/start, and graceful stop.
+#include "flywheel/server/server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "flywheel/bandit/policy.h"
+#include "flywheel/bandit/serialize.h"
+#include "flywheel/experiment/assignment.h"
+#include "flywheel/store/workspace.h"
+
+namespace fw::server {
+namespace {
+
+using nlohmann::json;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("fw_server_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    db_ = (dir_ / "flywheel.db").string();
+    auto ws = store::Workspace::Open(db_);
+    ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+    // A bandit as `flywheel bandit create promo --arms email,social --policy budgeted-ts
+    // --costs email:1,social:2 --budget 3` stores it.
+    bandit::PolicyConfig c;
+    c.kind = "budgeted-ts";
+    c.num_arms = 2;
+    c.known_costs = {1.0, 2.0};
+    c.budget = 3.0;
+    auto policy = bandit::MakePolicy(c);
+    ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+    json def = {{"arms", {"email", "social"}}, {"seed", 7}, {"decisions", 0},
+                {"config", json::parse(bandit::PolicyConfigToJson(c))}};
+    ASSERT_TRUE((*ws)->Execute("INSERT INTO bandits VALUES (?, ?, ?, current_timestamp::TIMESTAMP)",
+                               {std::string("promo"), def.dump(),
+                                bandit::PolicyStateToJson((*policy)->Snapshot())}).ok());
+    experiment::ExperimentDefinition e;
+    e.name = "checkout";
+    e.salt = "checkout";
+    e.variants = {{"control", 0.5}, {"treatment", 0.5}};
+    e.metrics = {"conversion:purchase"};
+    ASSERT_TRUE((*ws)->Execute("INSERT INTO experiments VALUES (?, ?, current_timestamp::TIMESTAMP)",
+                               {e.name, experiment::DefinitionToJson(e)}).ok());
+    def_ = e;
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void StartServer() {
+    ServerOptions o;
+    o.port = 0;
+    o.db_path = db_;
+    o.quiet = true;
+    o.frame_reload_ms = 50;
+    o.alert_interval_ms = 50;
+    o.max_events = 100;
+    auto s = Server::Start(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  }
+  json Body(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
+
+  std::filesystem::path dir_;
+  std::string db_;
+  experiment::ExperimentDefinition def_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+std::string Events(int from, int to, const std::string& event = "view") {
+  json arr = json::array();
+  for (int i = from; i < to; ++i) {
+    arr.push_back({{"event_id", "e" + std::to_string(i)}, {"user_id", "u" + std::to_string(i % 7)},
+                   {"timestamp", 1748772000 + i * 60}, {"event", event}, {"channel", "email"}});
+  }
+  return arr.dump();
+}
+
+TEST_F(ServerTest, EventsAreDurableDedupedAndValidated) {
+  StartServer();
+  auto r = client_->Post("/v1/events", Events(0, 20), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["accepted"], 20);
+  r = client_->Post("/v1/events", Events(10, 30), "application/json");  // a retry plus new ones
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["accepted"], 10);
+  EXPECT_EQ(Body(r)["duplicates"], 10);
+  const std::string ndjson =
+      R"({"event_id":"bad1","user_id":"u1","timestamp":"yesterday","event":"view"})" "\n"
+      R"({"event_id":"ok1","user_id":"u1","timestamp":"2025-06-01T00:00:00Z","event":"purchase","revenue":5})" "\n"
+      R"({"user_id":"u1","event":"view"})";
+  r = client_->Post("/v1/events", ndjson, "application/x-ndjson");
+  ASSERT_EQ(r->status, 200);
+  const json doc = Body(r);
+  EXPECT_EQ(doc["accepted"], 1);
+  ASSERT_EQ(doc["rejected"].size(), 2u);
+  EXPECT_EQ(doc["rejected"][0]["index"], 0);
+  EXPECT_EQ(doc["rejected"][0]["reason"], "bad_timestamp");
+  EXPECT_EQ(doc["rejected"][1]["index"], 2);
+  EXPECT_EQ(doc["rejected"][1]["reason"], "missing_field");
+  EXPECT_EQ(client_->Post("/v1/events", "[{]", "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/v1/events", "", "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/v1/events", Events(0, 101), "application/json")->status, 413);
+  ASSERT_TRUE(server_->Stop().ok());
+  server_.reset();
+  auto ws = store::Workspace::Open(db_);
+  ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+  EXPECT_EQ(*(*ws)->QueryInt("SELECT count(*) FROM events"), 31);
+  EXPECT_EQ(*(*ws)->QueryInt("SELECT count(*) FROM rejects"), 2);
+}
+
+TEST_F(ServerTest, DecideRewardShowAndErrors) {
+  StartServer();
+  auto r = client_->Post("/v1/decide", R"({"bandit":"promo","user_id":"u1"})", "application/json");
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json d = Body(r);
+  EXPECT_EQ(d["decision_id"], "promo-1");
+  EXPECT_TRUE(d["arm"] == "email" || d["arm"] == "social");
+  EXPECT_GT(d["propensity"].get<double>(), 0.0);
+  r = client_->Post("/v1/reward", json{{"decision_id", "promo-1"}, {"reward", 1}}.dump(),
+                    "application/json");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["cost"], d["arm"] == "email" ? 1.0 : 2.0);
+  EXPECT_EQ(client_->Post("/v1/reward", R"({"decision_id":"promo-1","reward":1})",
+                          "application/json")->status, 409);
+  EXPECT_EQ(client_->Post("/v1/reward", R"({"decision_id":"nope","reward":1})",
+                          "application/json")->status, 404);
+  EXPECT_EQ(client_->Post("/v1/reward", R"({"decision_id":"promo-1","reward":"x"})",
+                          "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/v1/decide", R"({"bandit":"nope","user_id":"u1"})",
+                          "application/json")->status, 404);
+  EXPECT_EQ(client_->Post("/v1/decide", "{\"bandit\":", "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/v1/decide", std::string(100, '[') + std::string(100, ']'),
+                          "application/json")->status, 400);
+  r = client_->Get("/v1/bandits/promo");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["pulls"], 1);
+  EXPECT_EQ(Body(r)["arms"].size(), 2u);
+  EXPECT_EQ(client_->Get("/v1/bandits/nope")->status, 404);
+  EXPECT_EQ(client_->Get("/no/such/route")->status, 404);
+  // Decisions survive a restart: the next id continues the sequence.
+  ASSERT_TRUE(server_->Stop().ok());
+  server_.reset();
+  StartServer();
+  r = client_->Post("/v1/decide", R"({"bandit":"promo","user_id":"u2"})", "application/json");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(Body(r)["decision_id"], "promo-2");
+}
+
+TEST_F(ServerTest, AssignMatchesTheLibraryAndLogsExposures) {
+  StartServer();
+  for (int i = 0; i < 5; ++i) {
+    const std::string user = "user" + std::to_string(i);
+    auto r = client_->Get("/v1/assign?experiment=checkout&user_id=" + user);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const auto a = experiment::Assign(def_, user);
+    EXPECT_EQ(Body(r)["variant"], def_.variants[*a.variant_idx].name);
+  }
+  EXPECT_EQ(client_->Get("/v1/assign?experiment=nope&user_id=u")->status, 404);
+  EXPECT_EQ(client_->Get("/v1/assign?experiment=checkout")->status, 400);
+  ASSERT_TRUE(server_->Stop().ok());
+  server_.reset();
+  auto ws = store::Workspace::Open(db_);
+  ASSERT_TRUE(ws.ok());
+  EXPECT_EQ(*(*ws)->QueryInt("SELECT count(*) FROM exposures WHERE experiment = 'checkout'"), 5);
+}
+
+TEST_F(ServerTest, AnalyticsExperimentsAlertsMetricsDashboard) {
+  StartServer();
+  ASSERT_EQ(client_->Post("/v1/events", Events(0, 50), "application/json")->status, 200);
+  ASSERT_EQ(client_->Post("/v1/events", Events(50, 60, "purchase"), "application/json")->status, 200);
+  for (int i = 0; i < 7; ++i) {
+    client_->Get("/v1/assign?experiment=checkout&user_id=u" + std::to_string(i));
+  }
+  // The frame reloads within frame_reload_ms; wait (bounded) until it holds the events.
+  json summary;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    summary = Body(client_->Get("/v1/summary"));
+    if (summary["events"] == 60) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(summary["events"], 60);
+  EXPECT_EQ(summary["conversions"], 10);
+  auto r = client_->Get("/v1/analytics/retention?period=day&periods=3");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["mode"], "recurring");
+  r = client_->Get("/v1/analytics/funnel?steps=view,purchase&window=30d");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["steps"][0]["users"], 7);
+  EXPECT_EQ(client_->Get("/v1/analytics/funnel?steps=view")->status, 400);
+  r = client_->Get("/v1/analytics/acquisition");
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Body(r)["channels"][0]["channel"], "email");
+  r = client_->Get("/v1/analytics/lifecycle?period=day");
+  ASSERT_EQ(r->status, 200) << r->body;
+  // Exposures are flushed with the next commit tick (<= 200 ms); wait, bounded.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    r = client_->Get("/v1/experiments/checkout/results");
+    if (r->status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(Body(r).contains("srm"));
+  EXPECT_EQ(client_->Get("/v1/experiments/nope/results")->status, 404);
+  r = client_->Get("/v1/alerts");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_TRUE(Body(r)["alerts"].is_array());
+  r = client_->Get("/metrics");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("flywheel_events_total{outcome=\"accepted\"} 60"), std::string::npos);
+  EXPECT_NE(r->body.find("flywheel_http_request_seconds_bucket{route=\"/v1/events\""),
+            std::string::npos);
+  r = client_->Get("/");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("<title>Flywheel live</title>"), std::string::npos);
+  EXPECT_EQ(client_->Get("/healthz")->status, 200);
+}
+
+TEST_F(ServerTest, BudgetAlertFires) {
+  StartServer();
+  // Budget 3: spend it with rewards at the arms' known costs.
+  for (int i = 1; i <= 3; ++i) {
+    auto d = client_->Post("/v1/decide", json{{"bandit", "promo"}, {"user_id", "u"}}.dump(),
+                           "application/json");
+    if (d->status != 200) break;  // the policy refuses once the budget is spent
+    client_->Post("/v1/reward", json{{"decision_id", Body(d)["decision_id"]}, {"reward", 0}}.dump(),
+                  "application/json");
+  }
+  json alerts;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    alerts = Body(client_->Get("/v1/alerts"));
+    if (alerts["firing"].get<int>() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto show = Body(client_->Get("/v1/bandits/promo"));
+  if (show["remaining_budget"].is_number() && show["remaining_budget"].get<double>() <= 1e-9) {
+    ASSERT_EQ(alerts["firing"], 1) << alerts.dump();
+    EXPECT_EQ(alerts["alerts"][0]["name"], "budget:promo");
+  }
+}
+
+}  // namespace
+}  // namespace fw::server
