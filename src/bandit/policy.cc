@@ -138,8 +138,9 @@ Result<Decision> Policy::Choose(const Context& context, Rng& rng) {
   }
   if (num_eligible == 0) {
     return Status(StatusCode::kResourceExhausted,
-                  "no arm is playable: remaining budget " + Num(remaining) +
-                      ", every other arm is at its cap");
+                  "no arm is playable: remaining budget " +
+                      (std::isfinite(remaining) ? Num(remaining) : std::string("unlimited")) +
+                      "; every arm it could pay for is at its cap");
   }
   return ChooseAmong(context, eligible_, rng);
 }
