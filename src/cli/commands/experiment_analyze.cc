@@ -473,7 +473,14 @@ Status RunAnalyze(const CliContext& ctx, const AnalyzeArgs& a) {
         "or --stats FILE.json");
   }
   FW_ASSIGN_OR_RETURN(ex::AnalysisOptions o, BuildOptions(a));
-  if (!a.stats.empty()) return AnalyzeStats(ctx, a, o);
+  if (!a.stats.empty()) {
+    // Summary statistics carry no per-user values to cap, and CUPED comes from their fields.
+    if (a.winsorize != 0 || !a.covariate.empty() || !a.metrics.empty()) {
+      return InvalidArgument("--stats takes no --winsorize, --covariate or --metric: the file "
+                             "holds the sums (add covariate_* fields for CUPED)");
+    }
+    return AnalyzeStats(ctx, a, o);
+  }
   if (!a.input.empty()) return AnalyzeTable(ctx, a, o);
   return AnalyzeWorkspace(ctx, a, o);
 }
