@@ -147,4 +147,32 @@ TEST(AnalyticsClvCliTest, CdnowSummaryGivesThePublishedFit) {
   EXPECT_NEAR(doc["gamma_gamma"]["v"].get<double>(), 15.45, 0.02);
 }
 
+TEST(AnalyticsClvCliTest, CdnowSampleTransactionsReproduceTheSummaryFit) {
+  // The published summary was built from CDNOW_sample.txt with a 39-week calibration ending
+  // 1997-09-30: the same fit from raw transactions checks the RFM summary conventions.
+  const std::string raw = std::string(FW_SHARED_DATA_DIR) + "/cdnow/CDNOW_sample.txt";
+  if (!std::filesystem::exists(raw)) GTEST_SKIP() << "shared data absent: " << raw;
+  const auto csv = std::filesystem::temp_directory_path() /
+                   ("fw_cdnow_tx_" + std::to_string(getpid()) + ".csv");
+  {
+    std::ifstream in(raw);
+    std::ofstream out(csv);
+    out << "customer,date,value\n";
+    std::string master, customer, date, cds, value;
+    while (in >> master >> customer >> date >> cds >> value) {
+      out << customer << ',' << date.substr(0, 4) << '-' << date.substr(4, 2) << '-'
+          << date.substr(6, 2) << ',' << value << '\n';
+    }
+  }
+  json doc = RunJson("clv --transactions '" + csv.string() + "' --calibration-end 1997-09-30", "");
+  std::filesystem::remove(csv);
+  EXPECT_EQ(doc["customers"], 2357);
+  EXPECT_NEAR(doc["bgnbd"]["r"].get<double>(), 0.242593, 2e-4);
+  EXPECT_NEAR(doc["bgnbd"]["alpha"].get<double>(), 4.413532, 5e-3);
+  EXPECT_NEAR(doc["bgnbd"]["a"].get<double>(), 0.792886, 1e-3);
+  EXPECT_NEAR(doc["bgnbd"]["b"].get<double>(), 2.425752, 5e-3);
+  EXPECT_NEAR(doc["gamma_gamma"]["p"].get<double>(), 6.25, 0.01);
+  EXPECT_EQ(doc["holdout"]["holdout_length"].get<double>(), 39.0);
+}
+
 }  // namespace

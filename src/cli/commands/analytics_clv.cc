@@ -119,7 +119,12 @@ Status RunClv(const CliContext& ctx, ClvArgs& args) {
     return InvalidArgument("--discount must be a rate >= 0 per time unit");
   }
   if (!args.calibration_end.empty()) {
-    FW_ASSIGN_OR_RETURN(args.definition.calibration_end_us, ParseTimestamp(args.calibration_end));
+    FW_ASSIGN_OR_RETURN(int64_t end_us, ParseTimestamp(args.calibration_end));
+    // A bare YYYY-MM-DD date means "through the end of that day" (not epoch seconds, which
+    // can also be 10 characters long).
+    const std::string& text = args.calibration_end;
+    if (text.size() == 10 && text[4] == '-' && text[7] == '-') end_us += kMicrosPerDay - 1;
+    args.definition.calibration_end_us = end_us;
   }
   analytics::ClvSummary summary;
   std::optional<Transactions> transactions;
