@@ -5,8 +5,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <set>
+
+#include <nlohmann/json.hpp>
 
 namespace fw::experiment {
 namespace {
@@ -20,7 +21,11 @@ json Opt(const std::optional<double>& value) {
 
 json Num(double value) { return std::isfinite(value) ? json(value) : json(nullptr); }
 
+// One decimal, but never rounded up to a certainty the data do not give: 0.99995 prints as
+// "more than 99.9%", not "100.0%".
 std::string Percent(double p) {
+  if (p > 0.999) return "more than 99.9%";
+  if (p < 0.001) return "less than 0.1%";
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.1f%%", 100.0 * p);
   return buf;

@@ -4,6 +4,7 @@
 // the formulas and their sources).
 #include "flywheel/experiment/compare.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -61,6 +62,14 @@ void FillTest(Comparison& out, double point, double se, Alternative alternative,
 }
 
 }  // namespace
+
+bool SumsImplyNegativeVariance(double n, double sum, double sum_squares) {
+  if (n < 2) return false;
+  const double centred = sum * sum / n;
+  // Rounding in the caller's sums can leave a tiny negative for constant data; only a gap
+  // beyond that (relative 1e-9) is impossible for real values.
+  return sum_squares - centred < -1e-9 * std::max({1.0, std::fabs(sum_squares), centred});
+}
 
 Status CompareOptions::Validate() const {
   if (!(alpha > 0.0 && alpha <= 0.5)) {
@@ -153,6 +162,22 @@ Result<Comparison> Compare(const ArmStats& control, const ArmStats& treatment, M
                       " in '" + control.name + "' and n=" + std::to_string(treatment.n) + " in '" +
                       treatment.name + "'";
     return out;
+  }
+  // GrowthBook returns its empty result for such arms too (ZERO_NEGATIVE_VARIANCE_MESSAGE).
+  for (const ArmStats* arm : {&control, &treatment}) {
+    const double n = static_cast<double>(arm->n);
+    const bool bad =
+        (type != MetricType::kProportion &&
+         SumsImplyNegativeVariance(n, arm->sum, arm->sum_squares)) ||
+        (type == MetricType::kRatio &&
+         SumsImplyNegativeVariance(n, arm->denominator_sum, arm->denominator_sum_squares)) ||
+        (arm->has_covariate &&
+         SumsImplyNegativeVariance(n, arm->covariate_sum, arm->covariate_sum_squares));
+    if (bad) {
+      out.null_reason = "the sums of '" + arm->name +
+                        "' imply a negative variance (sum_squares < sum^2/n): inconsistent input";
+      return out;
+    }
   }
   if (type == MetricType::kRatio &&
       (control.denominator_sum == 0 || treatment.denominator_sum == 0)) {

@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+
 #include <nlohmann/json.hpp>
+
+#include "flywheel/experiment/compare.h"
 
 namespace fw::experiment {
 namespace {
@@ -82,6 +85,18 @@ Result<MetricInput> ParseMetric(const json& obj, const std::string& where,
       FW_ASSIGN_OR_RETURN(arm.main_denominator_sum_product,
                           GetNumber(v, "main_denominator_sum_product", vw, true));
     }
+    // Sums no real data can produce: a clear error here rather than a null result later.
+    auto check_sums = [&](const char* sum_key, double sum, const char* ss_key, double ss) {
+      if (!SumsImplyNegativeVariance(n, sum, ss)) return OkStatus();
+      return InvalidArgument(vw + "." + ss_key + ": " + v[ss_key].dump() + " is below " + sum_key +
+                             "^2/n = " + std::to_string(sum * sum / n) +
+                             ", which would make the variance negative");
+    };
+    if (!proportion) FW_RETURN_IF_ERROR(check_sums("sum", arm.sum, "sum_squares", arm.sum_squares));
+    if (m.type == MetricType::kRatio) {
+      FW_RETURN_IF_ERROR(check_sums("denominator_sum", arm.denominator_sum,
+                                    "denominator_sum_squares", arm.denominator_sum_squares));
+    }
     const int covariate_fields = static_cast<int>(v.contains("covariate_sum")) +
                                  static_cast<int>(v.contains("covariate_sum_squares")) +
                                  static_cast<int>(v.contains("main_covariate_sum_product"));
@@ -100,6 +115,8 @@ Result<MetricInput> ParseMetric(const json& obj, const std::string& where,
                           GetNumber(v, "covariate_sum_squares", vw, true));
       FW_ASSIGN_OR_RETURN(arm.main_covariate_sum_product,
                           GetNumber(v, "main_covariate_sum_product", vw, true));
+      FW_RETURN_IF_ERROR(check_sums("covariate_sum", arm.covariate_sum, "covariate_sum_squares",
+                                    arm.covariate_sum_squares));
     }
     if (v.contains("weight")) {
       any_weight = true;

@@ -87,6 +87,10 @@ struct Comparison {
 Result<Comparison> Compare(const ArmStats& control, const ArmStats& treatment, MetricType type,
                            const CompareOptions& options);
 
+// True when per-unit sums cannot come from real values: sum_squares < sum^2/n beyond rounding
+// (relative 1e-9), i.e. a negative sample variance. Always false for n < 2.
+bool SumsImplyNegativeVariance(double n, double sum, double sum_squares);
+
 // Sequential-test helpers, exposed for tests. rho for error rate `alpha` and tuning N*:
 // sqrt((-2 ln a + ln(-2 ln a + 1)) / N*) with a = alpha (two-sided) or 2 alpha (one-sided).
 double SequentialRho(double alpha, double tuning, bool two_sided);

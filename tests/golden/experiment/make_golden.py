@@ -19,7 +19,8 @@
 #     /sequential; Waudby-Smith et al. 2023 eq. 155), evaluated here from the raw arrays with
 #     numpy and scipy.stats (t, norm, truncnorm), independently of the C++ code.
 #   - SRM: scipy.stats.chisquare. Corrections: statsmodels multipletests (holm, fdr_bh).
-#   - Power: the two-proportion normal-approximation formula with scipy.stats.norm.ppf.
+#   - Power: the two-proportion normal-approximation formula with scipy.stats.norm.ppf, checked
+#     against statsmodels NormalIndPower; the MDE for a given n by scipy.optimize.brentq.
 import csv
 import math
 import os
@@ -412,7 +413,13 @@ with open(os.path.join(HERE, "correction_cases.csv"), "w", newline="") as f:
     w.writerow(["case", "method", "p_values", "adjusted", "tol"])
     w.writerows(corr_rows)
 
-# Power: n per arm = (z_a + z_b)^2 (p1 q1 + p2 q2) / (p2 - p1)^2.
+# Power: n per arm = (z_a + z_b)^2 (p1 q1 + p2 q2) / (p2 - p1)^2. Cross-checked against
+# statsmodels NormalIndPower.solve_power with Cohen's effect (p2 - p1)/sqrt((p1 q1 + p2 q2)/2)
+# (it also counts the far tail of a two-sided test, so its n is a hair lower; both round up to
+# the same integer, asserted here and stored as sm_n_per_arm). mde_for_n: the relative lift
+# whose formula n equals n_per_arm exactly, found with scipy.optimize.brentq.
+from scipy.optimize import brentq
+from statsmodels.stats.power import NormalIndPower
 pow_rows = []
 for baseline, mde, alpha, power, two in [(0.1, 0.05, 0.05, 0.8, 1), (0.1, 0.1, 0.05, 0.9, 1),
                                          (0.02, 0.2, 0.05, 0.8, 1), (0.5, -0.05, 0.01, 0.8, 1),
@@ -421,11 +428,24 @@ for baseline, mde, alpha, power, two in [(0.1, 0.05, 0.05, 0.8, 1), (0.1, 0.1, 0
     zb = st.norm.ppf(power)
     p2 = baseline * (1 + mde)
     raw = (za + zb) ** 2 * (baseline * (1 - baseline) + p2 * (1 - p2)) / (p2 - baseline) ** 2
-    pow_rows.append([baseline, mde, alpha, power, two, math.ceil(raw - 1e-9), repr(raw)])
+    es = (p2 - baseline) / math.sqrt((baseline * (1 - baseline) + p2 * (1 - p2)) / 2)
+    sm_n = NormalIndPower().solve_power(effect_size=abs(es), alpha=alpha, power=power, ratio=1,
+                                        alternative="two-sided" if two else "larger")
+    n_arm = math.ceil(raw - 1e-9)
+    assert math.ceil(sm_n - 1e-9) == n_arm, (baseline, mde, sm_n, raw)
+
+    def excess(lift):
+        q = baseline * (1 + lift)
+        return (za + zb) ** 2 * (baseline * (1 - baseline) + q * (1 - q)) / (q - baseline) ** 2 - n_arm
+    mde_n = brentq(excess, 1e-9, (1 - baseline) / baseline * (1 - 1e-12), xtol=1e-15, rtol=1e-15) \
+        if mde > 0 else None
+    pow_rows.append([baseline, mde, alpha, power, two, n_arm, repr(raw), math.ceil(sm_n - 1e-9),
+                     fmt(mde_n)])
 with open(os.path.join(HERE, "power_cases.csv"), "w", newline="") as f:
     f.write(HEADER)
     w = csv.writer(f, lineterminator="\n")
-    w.writerow(["baseline", "mde", "alpha", "power", "two_sided", "n_per_arm", "raw_n"])
+    w.writerow(["baseline", "mde", "alpha", "power", "two_sided", "n_per_arm", "raw_n",
+                "sm_n_per_arm", "mde_for_n"])
     w.writerows(pow_rows)
 
 # Three arms through the whole analysis: Welch absolute on each treatment vs control (scipy),
