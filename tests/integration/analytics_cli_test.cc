@@ -97,6 +97,98 @@ TEST_F(AnalyticsCliTest, AcquisitionSharesMatchTruthAndCreditsSumExactly) {
   }
 }
 
+// Days from 1970-01-01 of a "YYYY-MM-DD..." date (Howard Hinnant's days_from_civil).
+int64_t DaysOf(const std::string& iso) {
+  int64_t y = std::stoll(iso.substr(0, 4));
+  const int64_t m = std::stoll(iso.substr(5, 2)), d = std::stoll(iso.substr(8, 2));
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+// P(a user of `seg` acquired through a channel with per-session purchase rate q purchases within
+// `window_days` of signup), from the generator's model as truth.json documents it
+// (docs/generate.md): a session on the signup day, then one on day d with probability
+// peak*exp(-d/tau) + floor; a session purchases with probability q. Averaged over the uniform
+// signup day and the 50/50 experiment arm, whose treatment (from the first session on or after
+// the experiment start) multiplies q by 1 + lift_purchase and later activity by
+// 1 + lift_retention. A purchase on day `window_days` counts only if it falls before the signup
+// time of day (uniform over the first 20 hours): probability 10/24 / 1 day ~ 5/12.
+double ExpectedConversion(const json& truth, const json& seg, double q, int window_days) {
+  const int days = truth["days"].get<int>();
+  const int64_t start_day =
+      DaysOf(truth["experiment"]["start"].get<std::string>()) - DaysOf(truth["start"].get<std::string>());
+  const double lift_q = 1 + truth["experiment"]["lift_purchase_conversion"].get<double>();
+  const double lift_a = 1 + truth["experiment"]["lift_retention"].get<double>();
+  const double peak = seg["daily_active"]["peak"].get<double>();
+  const double tau = seg["daily_active"]["tau_days"].get<double>();
+  const double floor = seg["daily_active"]["floor"].get<double>();
+  double total = 0;
+  for (int signup = 0; signup < days; ++signup) {
+    for (int treat = 0; treat < 2; ++treat) {
+      double mass[2] = {1, 0};  // P(no purchase yet), by exposed-to-the-experiment
+      for (int day = signup; day < days && day <= signup + window_days; ++day) {
+        const int offset = day - signup;
+        const double counts = offset == window_days ? 5.0 / 12.0 : 1.0;
+        double next[2] = {0, 0};
+        for (int exposed = 0; exposed < 2; ++exposed) {
+          double active = offset == 0 ? 1.0 : peak * std::exp(-offset / tau) + floor;
+          if (exposed && treat) active = std::min(1.0, active * lift_a);
+          const int now_exposed = exposed || day >= start_day;
+          const double p = q * (now_exposed && treat ? lift_q : 1.0) * counts;
+          next[now_exposed] += mass[exposed] * active * (1 - p);
+          next[exposed] += mass[exposed] * (1 - active);
+        }
+        mass[0] = next[0];
+        mass[1] = next[1];
+      }
+      total += 1 - mass[0] - mass[1];
+    }
+  }
+  return total / (2.0 * days);
+}
+
+TEST_F(AnalyticsCliTest, ConversionRatesAndCostPerNewUserMatchTruth) {
+  // The generator draws each user's segment, then the acquisition channel from that segment's
+  // mix; the expected conversion rate and cost per new user of a channel are the mix-weighted
+  // means over segments. Tolerance: 4 binomial (resp. sampling) standard errors.
+  json doc = RunJson("acquisition --conversion-window 30d", db_);
+  int checked = 0;
+  for (const auto& ch : doc["channels"]) {
+    const std::string name = ch["channel"];
+    double weight = 0, conv = 0, cpa = 0, cpa2 = 0;
+    for (const auto& seg : truth_["segments"]) {
+      const double w = seg["share"].get<double>() * seg["acquisition_mix"][name].get<double>();
+      const double q = seg["purchase_rate_per_session"][name].get<double>();
+      const double c = seg["cost_per_acquisition"][name].get<double>();
+      weight += w;
+      conv += w * ExpectedConversion(truth_, seg, q, 30);
+      cpa += w * c;
+      cpa2 += w * c * c;
+    }
+    conv /= weight;
+    cpa /= weight;
+    const double n = ch["new_users"].get<double>();
+    const double rate = ch["conversion_rate"].get<double>();
+    EXPECT_NEAR(rate, conv, 4 * std::sqrt(conv * (1 - conv) / n)) << name;
+    EXPECT_NEAR(rate, ch["customers"].get<double>() / n, 1e-12) << name;
+    if (!ch["spend"].is_null()) {
+      const double sd = std::sqrt(std::max(0.0, cpa2 / weight - cpa * cpa));
+      EXPECT_NEAR(ch["spend"].get<double>() / n, cpa, 4 * sd / std::sqrt(n) + 1e-9) << name;
+      EXPECT_NEAR(ch["cac"].get<double>(), ch["spend"].get<double>() / ch["customers"].get<double>(),
+                  1e-9)
+          << name;
+      EXPECT_NEAR(ch["roas"].get<double>(), ch["revenue"].get<double>() / ch["spend"].get<double>(),
+                  1e-9)
+          << name;
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 5);
+}
+
 TEST_F(AnalyticsCliTest, EveryCommandPrintsItsJsonShape) {
   json r = RunJson("retention --period week --periods 6", db_);
   ASSERT_FALSE(r["cohorts"].empty());
