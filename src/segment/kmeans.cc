@@ -373,7 +373,7 @@ class LloydRun {
   }
 
   const MatrixView& x_;
-  const KMeansOptions& opt_;
+  const KMeansOptions opt_;  // a copy: callers pass the resolved options by value
   const double tol_abs_;
   ThreadPool* pool_;
   const KernelTable& kernels_;
@@ -388,6 +388,14 @@ class LloydRun {
   size_t reseeds_ = 0;
   size_t evals_ = 0;
 };
+
+// kAuto -> the algorithm measured faster for this k (see kmeans.h).
+KMeansOptions ResolveAlgorithm(KMeansOptions options) {
+  if (options.algorithm == KMeansAlgorithm::kAuto) {
+    options.algorithm = options.k <= 16 ? KMeansAlgorithm::kLloyd : KMeansAlgorithm::kHamerly;
+  }
+  return options;
+}
 
 // Shared checks; on success writes the absolute tolerance and the options to run with.
 Status Prepare(const MatrixView& x, const KMeansOptions& options, ThreadPool* pool, double* tol_abs,
@@ -433,7 +441,7 @@ Result<KMeansResult> FitKMeansFromCenters(const MatrixView& x, std::span<const f
     return InvalidArgument("initial centres hold " + std::to_string(centers.size()) +
                            " values, expected k x cols = " + std::to_string(options.k * x.cols));
   }
-  LloydRun run(x, opt, tol_abs, pool);
+  LloydRun run(x, ResolveAlgorithm(opt), tol_abs, pool);
   KMeansResult result = run.Run(centers);
   result.init_inertias = {result.inertia};
   return result;
@@ -445,13 +453,14 @@ Result<KMeansResult> FitKMeans(const MatrixView& x, const KMeansOptions& options
   KMeansOptions opt;
   FW_RETURN_IF_ERROR(Prepare(x, options, pool, &tol_abs, &opt));
   if (opt.mini_batch > 0) return internal::FitMiniBatch(x, opt, pool);
+  const KMeansOptions resolved = ResolveAlgorithm(opt);
   const Rng root(options.seed);
   KMeansResult best;
   std::vector<double> inertias;
   for (size_t restart = 0; restart < options.n_init; ++restart) {
     const uint64_t seed = root.Fork(restart).NextU64();
     const std::vector<float> init = SeedKMeansPlusPlus(x, options.k, seed, pool);
-    LloydRun run(x, opt, tol_abs, pool);
+    LloydRun run(x, resolved, tol_abs, pool);
     KMeansResult result = run.Run(init);
     inertias.push_back(result.inertia);
     if (restart == 0 || result.inertia < best.inertia) {

@@ -52,7 +52,7 @@ struct SegmentArgs {
   size_t threads = 0;
   size_t mini_batch = 0;
   size_t sample_size = 20000;
-  std::string algorithm = "lloyd";
+  std::string algorithm = "auto";
   std::string assignments;
 };
 
@@ -76,8 +76,11 @@ Result<segment::SegmentationOptions> BuildOptions(const SegmentArgs& args) {
   opt.kmeans.mini_batch = args.mini_batch;
   if (args.algorithm == "hamerly") {
     opt.kmeans.algorithm = segment::KMeansAlgorithm::kHamerly;
-  } else if (args.algorithm != "lloyd") {
-    return InvalidArgument("--algorithm is '" + args.algorithm + "', expected hamerly or lloyd");
+  } else if (args.algorithm == "lloyd") {
+    opt.kmeans.algorithm = segment::KMeansAlgorithm::kLloyd;
+  } else if (args.algorithm != "auto") {
+    return InvalidArgument("--algorithm is '" + args.algorithm +
+                           "', expected auto, lloyd or hamerly");
   }
   FW_RETURN_IF_ERROR(opt.Validate());
   return opt;
@@ -397,7 +400,8 @@ void RegisterSegmentCommands(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--sample-size", args->sample_size, "Silhouette sample (points)")
       ->capture_default_str();
-  cmd->add_option("--algorithm", args->algorithm, "hamerly or lloyd")->capture_default_str();
+  cmd->add_option("--algorithm", args->algorithm, "auto (lloyd for k <= 16, else hamerly), lloyd or hamerly")
+      ->capture_default_str();
   cmd->add_option("--assignments", args->assignments, "Write id,segment to this CSV file");
   cmd->callback(
       [&ctx, args] { ctx.action = [&ctx, args]() -> Status { return RunSegment(ctx, *args); }; });
