@@ -315,7 +315,16 @@ void Server::Impl::RegisterRoutes() {
     metrics.ObserveRequest("/metrics", 200, 0);
   });
 
-  http.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+    // The page itself holds no data, but without a valid session show the login form instead.
+    const AuthDecision d = auth.Check(
+        req.get_header_value("Authorization"),
+        CookieValue(req.get_header_value("Cookie"), "fw_session"), Role::kRead, NowMicros());
+    if (d.http_status != 200) {
+      res.set_content(LoginHtml(false), "text/html; charset=utf-8");
+      metrics.ObserveRequest("/", 200, 0);
+      return;
+    }
     res.set_content(DashboardHtml(), "text/html; charset=utf-8");
     res.set_header("Content-Security-Policy",
                    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");

@@ -158,6 +158,19 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   FW_RETURN_IF_ERROR(s->workspace->Execute(
       "CREATE TABLE IF NOT EXISTS alerts_log (name VARCHAR, kind VARCHAR, state VARCHAR, "
       "message VARCHAR, value DOUBLE, changed_at TIMESTAMP)"));
+  // API keys: a workspace without any gets one admin key, printed once, so a first
+  // `flywheel serve` is usable and still never open.
+  FW_ASSIGN_OR_RETURN(auto keys, ListApiKeys(*s->workspace));
+  if (keys.empty()) {
+    FW_ASSIGN_OR_RETURN(auto created,
+                        CreateApiKey(*s->workspace, Role::kAdmin, "created by serve",
+                                     kDefaultRatePerSecond));
+    std::fprintf(stderr, "flywheel serve: the workspace had no API key; created admin key\n  %s\n"
+                 "(shown once; stored hashed. Create more with `flywheel keys create --role "
+                 "read|write|admin`)\n", created.key.c_str());
+    keys.push_back(created.record);
+  }
+  s->auth.SetKeys(std::move(keys));
   s->bandits = std::make_unique<BanditService>(*s->workspace);
   FW_ASSIGN_OR_RETURN(s->collector,
                       EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us));
@@ -171,6 +184,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->http.set_read_timeout(options.read_timeout_s, 0);
   s->http.set_write_timeout(options.read_timeout_s, 0);
   s->http.set_payload_max_length(options.max_body_bytes);
+  s->RegisterAuth();
   s->RegisterRoutes();
   if (options.port == 0) {
     s->port = s->http.bind_to_any_port(options.bind.c_str());

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "alerts.h"
+#include "auth.h"
 #include "bandit_service.h"
 #include "event_collector.h"
 #include "flywheel/server/server.h"
@@ -36,6 +37,7 @@ struct Server::Impl {
   std::unique_ptr<EventCollector> collector;
   HotFrame frame;
   Metrics metrics;
+  Authenticator auth;
   std::mutex alerts_mu;
   AlertEngine alerts;  // under alerts_mu
   std::mutex exposed_mu;
@@ -56,9 +58,13 @@ struct Server::Impl {
   void EvaluateAlerts();
   // Registers every route on `http`.
   void RegisterRoutes();
+  // Registers the authentication gate (pre-routing), /login, /logout and POST /v1/keys.
+  void RegisterAuth();
 };
 
 // The dashboard page (self-contained HTML, CSS and JS; no network access needed).
 const char* DashboardHtml();
+// The login form; `failed` adds a fixed "wrong key" line (nothing from the request is echoed).
+std::string LoginHtml(bool failed);
 
 }  // namespace fw::server

@@ -108,6 +108,15 @@ std::string TempDb(const std::string& name) {
   return (dir / "flywheel.db").string();
 }
 
+// Creates an admin key in `db` with `flywheel keys create`, as a user would; "" on failure.
+std::string AdminKey(const std::string& db) {
+  int code = -1;
+  const json doc = json::parse(Cli("--db " + db + " --json keys create --role admin --name test", &code),
+                               nullptr, false);
+  if (code != 0 || !doc.is_object() || !doc.contains("key")) return "";
+  return doc["key"].get<std::string>();
+}
+
 json Parse(const httplib::Result& r) { return r ? json::parse(r->body, nullptr, false) : json(); }
 
 std::string Batch(int from, int to) {
@@ -129,10 +138,13 @@ TEST(ServerCliTest, EveryEndpointThenGracefulStop) {
   Cli("--db " + db + " experiment create checkout --variants control:0.5,treatment:0.5 "
       "--metric conversion:purchase", &code);
   ASSERT_EQ(code, 0);
+  const std::string key = AdminKey(db);
+  ASSERT_FALSE(key.empty()) << "flywheel keys create failed";
   const int port = FreePort();
   ServerProcess server(db, port);
   ASSERT_TRUE(server.WaitReady()) << "server did not answer /healthz on port " << port;
   httplib::Client c("127.0.0.1", port);
+  c.set_bearer_token_auth(key);
 
   auto r = c.Post("/v1/events", Batch(0, 200), "application/json");
   ASSERT_TRUE(r);
@@ -216,6 +228,8 @@ TEST(ServerCliTest, AcknowledgedEventsSurviveKill9ExactlyOnce) {
   Cli("--db " + db + " bandit create promo --arms email,social,search --costs "
       "email:1,social:2,search:3", &code);
   ASSERT_EQ(code, 0);
+  const std::string key = AdminKey(db);
+  ASSERT_FALSE(key.empty()) << "flywheel keys create failed";
   int acknowledged_upto = 0;  // events [0, acknowledged_upto) got a 2xx
   std::vector<std::string> acked_decisions;  // decide answered 2xx
   std::vector<std::string> acked_rewards;    // reward answered 2xx
@@ -232,6 +246,7 @@ TEST(ServerCliTest, AcknowledgedEventsSurviveKill9ExactlyOnce) {
     std::vector<std::string> decisions, rewards;  // owned by the client thread until join
     std::thread client([&] {
       httplib::Client c("127.0.0.1", port);
+      c.set_bearer_token_auth(key);
       int next = acked.load();
       while (!stop) {
         auto r = c.Post("/v1/events", Batch(next, next + kBatch), "application/json");

@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 
 #include "flywheel/bandit/policy.h"
 #include "flywheel/bandit/serialize.h"
 #include "flywheel/experiment/assignment.h"
+#include "flywheel/server/api_keys.h"
 #include "flywheel/store/workspace.h"
 
 namespace fw::server {
@@ -53,6 +55,15 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE((*ws)->Execute("INSERT INTO experiments VALUES (?, ?, current_timestamp::TIMESTAMP)",
                                {e.name, experiment::DefinitionToJson(e)}).ok());
     def_ = e;
+    // One key per role; the shared client acts as admin, which may call every route.
+    for (Role role : {Role::kAdmin, Role::kRead, Role::kWrite}) {
+      auto key = CreateApiKey(**ws, role, std::string(RoleName(role)), kDefaultRatePerSecond);
+      ASSERT_TRUE(key.ok()) << key.status().ToString();
+      keys_[role] = key->key;
+    }
+    auto slow = CreateApiKey(**ws, Role::kWrite, "slow", 2.0);  // 2 requests per second
+    ASSERT_TRUE(slow.ok());
+    slow_key_ = slow->key;
   }
   void TearDown() override {
     server_.reset();
@@ -70,6 +81,13 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_bearer_token_auth(keys_[Role::kAdmin]);
+  }
+  // A client without credentials, or with `key`.
+  std::unique_ptr<httplib::Client> ClientWith(const std::string& key) {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    if (!key.empty()) c->set_bearer_token_auth(key);
+    return c;
   }
   json Body(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
 
@@ -78,6 +96,8 @@ class ServerTest : public ::testing::Test {
   experiment::ExperimentDefinition def_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<httplib::Client> client_;
+  std::map<Role, std::string> keys_;
+  std::string slow_key_;
 };
 
 std::string Events(int from, int to, const std::string& event = "view") {
@@ -251,6 +271,71 @@ TEST_F(ServerTest, BudgetAlertFires) {
     ASSERT_EQ(alerts["firing"], 1) << alerts.dump();
     EXPECT_EQ(alerts["alerts"][0]["name"], "budget:promo");
   }
+}
+
+TEST_F(ServerTest, KeysRolesSessionsAndRateLimits) {
+  StartServer();
+  // No key or a wrong key: 401 with a JSON error that does not echo the key.
+  auto anon = ClientWith("");
+  auto r = anon->Post("/v1/events", Events(0, 1), "application/json");
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer realm=\"flywheel\"");
+  const std::string forged = keys_[Role::kAdmin].substr(0, keys_[Role::kAdmin].size() - 1) + "0";
+  r = ClientWith(forged)->Get("/v1/alerts");
+  EXPECT_EQ(r->status, 401);
+  EXPECT_EQ(r->body.find(forged), std::string::npos);
+  EXPECT_EQ(ClientWith("fwk_nope")->Get("/metrics")->status, 401);
+  EXPECT_EQ(anon->Get("/metrics")->status, 401);
+  EXPECT_EQ(anon->Get("/healthz")->status, 200);  // open
+  // Roles: read sees analytics but may not write; write may post but not read analytics.
+  auto reader = ClientWith(keys_[Role::kRead]);
+  EXPECT_EQ(reader->Get("/v1/alerts")->status, 200);
+  EXPECT_EQ(reader->Get("/metrics")->status, 200);
+  EXPECT_EQ(reader->Post("/v1/events", Events(0, 1), "application/json")->status, 403);
+  EXPECT_EQ(reader->Post("/v1/keys", R"({"role":"read"})", "application/json")->status, 403);
+  auto writer = ClientWith(keys_[Role::kWrite]);
+  EXPECT_EQ(writer->Post("/v1/events", Events(0, 1), "application/json")->status, 200);
+  EXPECT_EQ(writer->Get("/v1/assign?experiment=checkout&user_id=u1")->status, 200);
+  EXPECT_EQ(writer->Get("/v1/alerts")->status, 403);
+  // Admin creates a key over the API; the new key works at once.
+  r = client_->Post("/v1/keys", R"({"role":"read","name":"ops"})", "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(ClientWith(Body(r)["key"].get<std::string>())->Get("/v1/alerts")->status, 200);
+  // The dashboard without a session shows the login form; a read key logs in and gets an
+  // HttpOnly, SameSite=Strict cookie that then opens the dashboard and the API.
+  r = anon->Get("/");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_NE(r->body.find("action=\"/login\""), std::string::npos);
+  httplib::Params bad{{"key", "fwk_000000000000_00"}};
+  EXPECT_EQ(anon->Post("/login", bad)->status, 401);
+  httplib::Params good{{"key", keys_[Role::kRead]}};
+  r = anon->Post("/login", good);
+  ASSERT_EQ(r->status, 303);
+  const std::string cookie = r->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  const std::string session = cookie.substr(0, cookie.find(';'));
+  httplib::Headers with_cookie{{"Cookie", session}};
+  r = anon->Get("/", with_cookie);
+  EXPECT_NE(r->body.find("<title>Flywheel live</title>"), std::string::npos);
+  EXPECT_EQ(anon->Get("/v1/alerts", with_cookie)->status, 200);
+  httplib::Params write_key{{"key", keys_[Role::kWrite]}};
+  EXPECT_EQ(anon->Post("/login", write_key)->status, 401);  // the dashboard needs read
+  // Rate limit: a key allowed 2 requests per second gets 429 with Retry-After soon.
+  auto slow = ClientWith(slow_key_);
+  int limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    r = slow->Get("/v1/assign?experiment=checkout&user_id=u1");
+    if (r->status == 429) {
+      ++limited;
+      EXPECT_FALSE(r->get_header_value("Retry-After").empty());
+    }
+  }
+  EXPECT_GE(limited, 5);
+  // A header flood is refused, not parsed.
+  httplib::Headers flood;
+  for (int i = 0; i < 100; ++i) flood.emplace("X-Flood-" + std::to_string(i), "1");
+  EXPECT_EQ(client_->Get("/v1/alerts", flood)->status, 431);
 }
 
 }  // namespace
