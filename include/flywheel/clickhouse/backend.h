@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// backend.h: Flywheel's events and analytics on a ClickHouse server or cluster.
+//
+// Schema (created by EnsureSchema, idempotent):
+//   - one server: DB.events, a ReplacingMergeTree ORDER BY (user_id, time_us, key_hi, key_lo);
+//   - cluster=NAME: DB.events_local with that engine on every shard, and DB.events, a
+//     Distributed table over it sharded by sipHash64(user_id), so each user lives on one shard;
+//   - DB.events_by_user (on a cluster: a view per shard behind a Distributed table): one row per
+//     user with the user's events as time-sorted arrays, read from the events table with FINAL.
+// Dedup: key_hi/key_lo is the 128-bit key ingest computes (the event_id, or the normalised row
+// when there is no event_id). A re-sent row is identical in every sorting-key column, so
+// ReplacingMergeTree collapses it in merges and FINAL collapses it at query time; counts are
+// exact after an interrupted ingest is re-run. (18.16 has no insert-dedup token for
+// non-replicated tables, hence FINAL.)
+// Rejects stay in the embedded workspace (--db): they are few, and the CLI lists them there.
+//
+// Thread safety: one Backend per thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "flywheel/analytics/funnel.h"
+#include "flywheel/analytics/lifecycle.h"
+#include "flywheel/analytics/retention.h"
+#include "flywheel/clickhouse/client.h"
+#include "flywheel/core/result.h"
+#include "flywheel/store/workspace.h"
+
+namespace fw::clickhouse {
+
+// What `flywheel info` shows for a ClickHouse backend.
+struct BackendInfo {
+  std::string url;
+  std::string server_version;
+  std::string cluster;       // empty for one server
+  int64_t num_shards = 1;
+  int64_t num_events = 0;    // after dedup
+  int64_t num_users = 0;
+  int64_t min_time_us = 0;   // 0 when empty
+  int64_t max_time_us = 0;
+};
+
+class Backend {
+ public:
+  // Parses nothing: takes a parsed URL, checks the entry node answers. kUnavailable otherwise.
+  static Result<std::unique_ptr<Backend>> Connect(const BackendUrl& url);
+
+  const BackendUrl& url() const { return url_; }
+
+  // Creates the database and tables if missing (on every shard listed in the URL). With a
+  // cluster but no shards= list, the per-shard tables must exist already; kFailedPrecondition
+  // says so otherwise.
+  Status EnsureSchema();
+
+  // Sends the events table of `staging` (a workspace that ingest just validated a file into) in
+  // RowBinary chunks of `chunk_rows`. Inserts into a Distributed table are synchronous, so when
+  // this returns OK every shard has its rows. Returns the rows sent.
+  Result<int64_t> UploadEvents(store::Workspace& staging, int64_t chunk_rows = 500000);
+
+  Result<BackendInfo> Info();
+
+  // The metrics, as in docs/metrics.md; results equal the EventFrame kernels' for the same data.
+  // Breakdowns (--by) and strict funnels are not generated (kUnimplemented).
+  Result<analytics::RetentionResult> Retention(const analytics::RetentionDefinition& definition);
+  Result<analytics::FunnelResult> Funnel(const analytics::FunnelDefinition& definition);
+  Result<std::vector<analytics::LifecycleTable>> Lifecycle(
+      const analytics::LifecycleDefinition& definition);
+
+ private:
+  explicit Backend(BackendUrl url);
+  std::string Table(const std::string& name) const { return url_.database + "." + name; }
+  // count(), min and max time over the deduplicated events; kFailedPrecondition when empty.
+  Status LoadExtent();
+  // kNotFound naming the first of `events` that never occurs.
+  Status CheckEventsExist(const std::vector<std::string>& events);
+  Result<std::vector<std::vector<std::string>>> QueryRows(const std::string& sql);
+
+  BackendUrl url_;
+  Client client_;
+  int64_t num_events_ = 0;
+  int64_t min_time_us_ = 0;
+  int64_t max_time_us_ = 0;
+};
+
+}  // namespace fw::clickhouse

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// metric_sql.h: ClickHouse SQL generated from Flywheel's metric definitions (docs/metrics.md).
+//
+// Each generator takes the same definition struct the EventFrame kernel takes, so a metric is
+// defined once. The SQL reads the per-user view `events_by_user` (columns ts Array(Int64) of µs
+// times in ascending order, ev Array(String), ch Array(String), rev Array(Float64); one row per
+// user, deduplicated), computes each user's contribution with array lambdas that ClickHouse 18.16
+// already has (arrayFilter, arrayMap, arrayFirst, arrayReduce, indexOf), and aggregates in the
+// same query. Reading the view directly (not through a subquery) lets a Distributed table push
+// the whole query to each shard, so only aggregate states cross the network. No window
+// functions, no DateTime64 and no windowFunnel: windowFunnel sees whole seconds only, while the
+// definitions order events by the microsecond.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "flywheel/analytics/funnel.h"
+#include "flywheel/analytics/lifecycle.h"
+#include "flywheel/analytics/period.h"
+#include "flywheel/analytics/retention.h"
+
+namespace fw::clickhouse {
+
+// An Int64 SQL expression: the index of the `period` containing µs time `time_sql`, equal to
+// analytics::PeriodOfMicros for every time from 1970 on (months use DateTime, which starts in
+// 1970).
+std::string PeriodSql(const std::string& time_sql, analytics::Period period);
+
+// Retention: rows (cohort period index, offset w, users); w = -1 carries the cohort size.
+std::string RetentionSql(const analytics::RetentionDefinition& definition,
+                         const std::string& view);
+
+// Funnel (ordered or any order; strict is not generated): one row with, for k steps,
+// users[1..k], open[1..k] (users in progress whose furthest step is j), then for j = 2..k the
+// count n_j of step-time differences and, for q in (0.5, 0.9), the two order statistics (µs)
+// Quantile() interpolates between. `data_end_us` decides "in progress".
+std::string FunnelSql(const analytics::FunnelDefinition& definition, int64_t data_end_us,
+                      const std::string& view);
+
+// Lifecycle: rows (code, users) with code = period * 4 + kind (0 new, 1 returning,
+// 2 resurrecting, 3 dormant); dormant rows stop at `last_period`.
+std::string LifecycleSql(const analytics::LifecycleDefinition& definition, int64_t last_period,
+                         const std::string& view);
+
+}  // namespace fw::clickhouse

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// clickhouse_backend.h: the ClickHouse side of the commands that accept --backend
+// clickhouse://... (ingest events, info, retention, funnel, lifecycle). Each command checks
+// ctx.UsesClickHouse() and calls in here; results come back as the analytics result structs,
+// so the printers are shared with the embedded path.
+//
+// Thread safety: main thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli_context.h"
+#include "flywheel/analytics/funnel.h"
+#include "flywheel/analytics/lifecycle.h"
+#include "flywheel/analytics/retention.h"
+#include "flywheel/clickhouse/backend.h"
+#include "flywheel/core/result.h"
+
+namespace fw::cli {
+
+// Parses the backend URL and connects (kInvalidArgument for a bad URL, kUnavailable when the
+// server does not answer).
+Result<std::unique_ptr<clickhouse::Backend>> OpenClickHouse(const CliContext& ctx);
+
+// `flywheel ingest events FILE...` into ClickHouse: each file is validated and deduplicated by
+// the embedded ingest into an in-memory staging workspace, its valid rows are sent, and its
+// rejects are appended to the --db workspace's rejects table.
+Status RunClickHouseIngest(const CliContext& ctx, const std::vector<std::string>& files);
+
+// `flywheel info` for a ClickHouse backend.
+Status RunClickHouseInfo(const CliContext& ctx);
+
+// The metrics. `by` is the --by flag: breakdowns are not pushed down yet (kUnimplemented).
+Result<analytics::RetentionResult> ClickHouseRetention(
+    const CliContext& ctx, const analytics::RetentionDefinition& definition,
+    const std::string& by);
+Result<analytics::FunnelResult> ClickHouseFunnel(const CliContext& ctx,
+                                                 const analytics::FunnelDefinition& definition,
+                                                 const std::string& by);
+Result<std::vector<analytics::LifecycleTable>> ClickHouseLifecycle(
+    const CliContext& ctx, const analytics::LifecycleDefinition& definition,
+    const std::string& by);
+
+}  // namespace fw::cli

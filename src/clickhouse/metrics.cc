@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// metrics.cc: runs the generated metric SQL and assembles the same result structs the
+// EventFrame kernels return, so the CLI prints both backends through one code path. Rates and
+// averages are formed here from exact integer counts with the kernels' arithmetic, which is why
+// they agree with the embedded path to the last bit.
+#include <cmath>
+#include <cstdlib>
+
+#include "flywheel/clickhouse/backend.h"
+#include "flywheel/clickhouse/metric_sql.h"
+#include "flywheel/core/time.h"
+
+namespace fw::clickhouse {
+namespace {
+
+int64_t ToInt(const std::string& text) { return std::strtoll(text.c_str(), nullptr, 10); }
+
+// analytics::Quantile over values whose order statistics low/high ClickHouse picked.
+double Interpolate(int64_t n, double q, int64_t low_us, int64_t high_us) {
+  const double h = q * static_cast<double>(n - 1);
+  const double lo = std::floor(h);
+  const double low = static_cast<double>(low_us) / kMicrosPerSecond;
+  if (static_cast<int64_t>(lo) + 1 >= n) return low;
+  const double high = static_cast<double>(high_us) / kMicrosPerSecond;
+  return low + (h - lo) * (high - low);
+}
+
+}  // namespace
+
+Result<analytics::RetentionResult> Backend::Retention(
+    const analytics::RetentionDefinition& definition) {
+  FW_RETURN_IF_ERROR(definition.Validate());
+  FW_RETURN_IF_ERROR(LoadExtent());
+  std::vector<std::string> needed;
+  if (!definition.start_event.empty()) needed.push_back(definition.start_event);
+  if (!definition.return_event.empty()) needed.push_back(definition.return_event);
+  FW_RETURN_IF_ERROR(CheckEventsExist(needed));
+  FW_ASSIGN_OR_RETURN(auto rows, QueryRows(RetentionSql(definition, Table("events_by_user"))));
+
+  const auto num_offsets = static_cast<size_t>(definition.num_periods);
+  analytics::RetentionResult result;
+  result.data_end_us = definition.as_of_us.value_or(max_time_us_);
+  analytics::RetentionTable table;
+  table.group = "all";
+  for (const auto& row : rows) {  // ordered by cohort, then w (-1 = size first)
+    if (row.size() != 3) return Internal("unexpected row in the retention answer");
+    const int64_t cohort = ToInt(row[0]);
+    const int64_t w = ToInt(row[1]);
+    if (table.cohorts.empty() || table.cohorts.back().period_index != cohort) {
+      analytics::RetentionCohort entry;
+      entry.period_index = cohort;
+      entry.start_day = analytics::PeriodStartDay(cohort, definition.period);
+      entry.retained.assign(num_offsets, 0);
+      table.cohorts.push_back(std::move(entry));
+    }
+    const auto count = static_cast<uint64_t>(ToInt(row[2]));
+    if (w < 0) {
+      table.cohorts.back().size = count;
+    } else if (static_cast<size_t>(w) < num_offsets) {
+      table.cohorts.back().retained[static_cast<size_t>(w)] = count;
+    }
+  }
+  // docs/metrics.md rules 6 and 8, as in the kernel.
+  std::vector<uint64_t> complete_retained(num_offsets, 0);
+  std::vector<uint64_t> complete_size(num_offsets, 0);
+  for (auto& cohort : table.cohorts) {
+    for (size_t w = 0; w < num_offsets; ++w) {
+      const bool complete = analytics::PeriodComplete(
+          cohort.period_index + static_cast<int64_t>(w), definition.period, result.data_end_us);
+      cohort.incomplete.push_back(!complete);
+      if (complete) {
+        complete_retained[w] += cohort.retained[w];
+        complete_size[w] += cohort.size;
+      }
+    }
+  }
+  for (size_t w = 0; w < num_offsets; ++w) {
+    if (complete_size[w] == 0) {
+      table.average.push_back(std::nullopt);
+    } else {
+      table.average.push_back(static_cast<double>(complete_retained[w]) /
+                              static_cast<double>(complete_size[w]));
+    }
+  }
+  result.groups.push_back(std::move(table));
+  return result;
+}
+
+Result<analytics::FunnelResult> Backend::Funnel(const analytics::FunnelDefinition& definition) {
+  FW_RETURN_IF_ERROR(definition.Validate());
+  if (definition.order == analytics::FunnelOrder::kStrict) {
+    return Unimplemented("--order strict is not generated for the ClickHouse backend yet (its "
+                         "chains need a fold over instants, which 18.16 lacks); use ordered or "
+                         "any, or the embedded backend");
+  }
+  FW_RETURN_IF_ERROR(LoadExtent());
+  FW_RETURN_IF_ERROR(CheckEventsExist(definition.steps));
+  const int64_t data_end_us = definition.as_of_us.value_or(max_time_us_);
+  FW_ASSIGN_OR_RETURN(auto rows,
+                      QueryRows(FunnelSql(definition, data_end_us, Table("events_by_user"))));
+  const size_t k = definition.steps.size();
+  const size_t expected = 2 * k + 6 * (k - 1);
+  if (rows.size() != 1 || rows[0].size() != expected) {
+    return Internal("unexpected shape of the funnel answer (" + std::to_string(rows.size()) +
+                    " rows)");
+  }
+  const auto& row = rows[0];
+  analytics::FunnelResult result;
+  result.data_end_us = data_end_us;
+  analytics::FunnelTable table;
+  table.group = "all";
+  for (size_t j = 0; j < k; ++j) {
+    analytics::FunnelStep step;
+    step.event = definition.steps[j];
+    step.users = static_cast<uint64_t>(ToInt(row[j]));
+    const auto open_here = static_cast<uint64_t>(ToInt(row[k + j]));
+    table.in_progress += open_here;
+    if (j == 0) {
+      if (step.users > 0) step.conversion_from_first = 1.0;
+    } else {
+      const uint64_t previous_users = table.steps[j - 1].users;
+      const uint64_t first_users = table.steps[0].users;
+      if (previous_users > 0) {
+        step.conversion_from_previous =
+            static_cast<double>(step.users) / static_cast<double>(previous_users);
+      }
+      if (first_users > 0) {
+        step.conversion_from_first =
+            static_cast<double>(step.users) / static_cast<double>(first_users);
+      }
+      step.in_progress = static_cast<uint64_t>(ToInt(row[k + j - 1]));
+      step.dropped = previous_users - step.users - step.in_progress;
+      const size_t base = 2 * k + 6 * (j - 1);  // d_j array (ignored), n, q50 lo/hi, q90 lo/hi
+      const int64_t n = ToInt(row[base + 1]);
+      if (n > 0) {
+        step.median_seconds = Interpolate(n, 0.5, ToInt(row[base + 2]), ToInt(row[base + 3]));
+        step.p90_seconds = Interpolate(n, 0.9, ToInt(row[base + 4]), ToInt(row[base + 5]));
+      }
+    }
+    table.steps.push_back(std::move(step));
+  }
+  result.groups.push_back(std::move(table));
+  return result;
+}
+
+Result<std::vector<analytics::LifecycleTable>> Backend::Lifecycle(
+    const analytics::LifecycleDefinition& definition) {
+  FW_RETURN_IF_ERROR(LoadExtent());
+  if (!definition.event.empty()) FW_RETURN_IF_ERROR(CheckEventsExist({definition.event}));
+  const int64_t first = analytics::PeriodOfMicros(min_time_us_, definition.period);
+  const int64_t last = analytics::PeriodOfMicros(max_time_us_, definition.period);
+  FW_ASSIGN_OR_RETURN(auto rows,
+                      QueryRows(LifecycleSql(definition, last, Table("events_by_user"))));
+  const int64_t data_end_us = definition.as_of_us.value_or(max_time_us_);
+  analytics::LifecycleTable table;
+  table.group = "all";
+  for (int64_t p = first; p <= last; ++p) {
+    analytics::LifecyclePeriod row;
+    row.period_index = p;
+    row.start_day = analytics::PeriodStartDay(p, definition.period);
+    row.incomplete = !analytics::PeriodComplete(p, definition.period, data_end_us);
+    table.periods.push_back(row);
+  }
+  for (const auto& row : rows) {
+    if (row.size() != 2) return Internal("unexpected row in the lifecycle answer");
+    const int64_t code = ToInt(row[0]);
+    const int64_t period = code >= 0 ? code / 4 : -((-code + 3) / 4);
+    const int64_t kind = code - period * 4;
+    if (period < first || period > last) continue;
+    auto& cell = table.periods[static_cast<size_t>(period - first)];
+    const auto count = static_cast<uint64_t>(ToInt(row[1]));
+    uint64_t* fields[4] = {&cell.new_users, &cell.returning, &cell.resurrecting, &cell.dormant};
+    *fields[kind] += count;
+  }
+  return std::vector<analytics::LifecycleTable>{std::move(table)};
+}
+
+}  // namespace fw::clickhouse
