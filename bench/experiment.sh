@@ -85,9 +85,10 @@ FW_T=$(echo "${FW_TOTAL[*]}" | minof)
 FW_C=$(echo "${FW_CPU[*]}" | minof)
 SQL_M=$(echo "${SQL_T[*]}" | minof)
 echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-$PY - "$WORK/fw.json" "$PEER" "$FW_A" "$FW_L" "$FW_T" "$SQL_M" "$EVENTS" "$EXPOSED" "$FW_C" <<'PYEOF'
+$PY - "$WORK/fw.json" "$PEER" "$FW_A" "$FW_L" "$FW_T" "$SQL_M" "$EVENTS" "$EXPOSED" "$FW_C" "$WORK/sql.json" <<'PYEOF'
 import json, sys
 fw = json.load(open(sys.argv[1])); peer = json.loads(sys.argv[2])
+sql_rows = {r["variant"]: r for r in json.load(open(sys.argv[10]))}
 fw_a, fw_l, fw_t, sql = map(float, sys.argv[3:7]); events, exposed = int(sys.argv[7]), int(sys.argv[8])
 fw_cpu = float(sys.argv[9])
 names = {"conversion": "conversion:purchase", "retention7": "retention:7d", "revenue": "revenue",
@@ -102,11 +103,24 @@ print(f"{'duckdb SQL: per-user join + per-arm CUPED sums (flywheel sql)':58s} {s
 print(f"{'scipy: CUPED + ttest_ind on the per-user table (compute only)':58s} {peer['compute_s']:9.3f}")
 print(f"ratio SQL / flywheel analysis-after-load: {sql / fw_a:.1f}x;  SQL / flywheel whole command: {sql / fw_t:.2f}x;"
       f"  scipy compute / flywheel analysis-after-load: {peer['compute_s'] / fw_a:.2f}x")
-worst = 0.0
+# Identical-result checks: per-arm n and means against the SQL aggregation, and the CUPED
+# difference and theta against scipy (relative errors; p-values of these large effects are
+# ~1e-50, so their absolute difference says nothing).
+worst_mean = worst_diff = worst_theta = 0.0
+arm_n = {a["variant"]: a["n"] for a in fw["arms"]}
+n_ok = all(int(sql_rows[v]["n"]) == n for v, n in arm_n.items())
 for key, name in names.items():
-    r = next(m for m in fw["metrics"] if m["metric"] == name)["results"][0]
-    p_fw, p_peer = r["p_value"], peer["metrics"][key]["p_value"]
-    worst = max(worst, abs(p_fw - p_peer))
-    print(f"  {name:22s} flywheel p={p_fw:.6g}  scipy p={p_peer:.6g}  diff flywheel={r['lift']:.6g} scipy={peer['metrics'][key]['diff']:.6g}")
-print(f"max |p_flywheel - p_scipy| = {worst:.2g} (proportions differ slightly: flywheel uses p(1-p), scipy n-1)")
+    m = next(m for m in fw["metrics"] if m["metric"] == name)
+    r = m["results"][0]
+    means = {m["control"]["variant"]: m["control"]["mean"], r["variant"]: r["mean"]}
+    for v, mean in means.items():
+        want = float(sql_rows[v][key + "_s"]) / float(sql_rows[v]["n"])
+        worst_mean = max(worst_mean, abs(mean - want) / max(abs(want), 1e-300))
+    d_peer = peer["metrics"][key]["diff"]
+    worst_diff = max(worst_diff, abs(r["lift"] - d_peer) / abs(d_peer))
+    worst_theta = max(worst_theta, abs(r["cuped_theta"] - peer["metrics"][key]["theta"]) / abs(peer["metrics"][key]["theta"]))
+    print(f"  {name:22s} flywheel p={r['p_value']:.6g} scipy p={peer['metrics'][key]['p_value']:.6g}"
+          f"  CUPED diff flywheel={r['lift']:.6g} scipy={d_peer:.6g}")
+print(f"arm sizes equal to SQL: {n_ok}; max relative error of arm means vs SQL {worst_mean:.1e}, "
+      f"of the CUPED difference vs scipy {worst_diff:.1e}, of theta vs scipy {worst_theta:.1e}")
 PYEOF

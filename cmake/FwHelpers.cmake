@@ -39,7 +39,10 @@ function(fw_add_module)
 endfunction()
 
 function(fw_add_test)
-  cmake_parse_arguments(T "" "NAME;LABEL" "DEPS;SOURCES" ${ARGN})
+  # WHOLE: one CTest test for the whole executable instead of one per case, for suites whose
+  # SetUpTestSuite builds an expensive shared fixture (a generated workspace, a demo run) that
+  # per-case processes would rebuild, and race on, in parallel.
+  cmake_parse_arguments(T "WHOLE" "NAME;LABEL" "DEPS;SOURCES" ${ARGN})
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gtest_main GTest::gmock)
   target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
@@ -53,5 +56,10 @@ function(fw_add_test)
     add_dependencies(${T_NAME} flywheel)
   endif()
   fw_apply_flags(${T_NAME})
-  gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} DISCOVERY_TIMEOUT 60)
+  if(T_WHOLE)
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    set_tests_properties(${T_NAME} PROPERTIES LABELS ${T_LABEL})
+  else()
+    gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} DISCOVERY_TIMEOUT 60)
+  endif()
 endfunction()

@@ -16,6 +16,7 @@ allowed() {
     store) echo "core store" ;;
     ingest) echo "core store ingest" ;;
     gen) echo "core gen" ;;
+    web) echo "core web" ;;
     segment|bandit|mmm|experiment) echo "core $1" ;;
     analytics) echo "core store analytics" ;;
     report) echo "core analytics experiment segment bandit mmm report" ;;

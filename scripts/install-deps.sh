@@ -7,6 +7,8 @@
 #    against a SHA-256 recorded here. They are unpacked into third_party/duckdb (git-ignored).
 #    If FLYWHEEL_DUCKDB_DIR names a folder with libduckdb.so and duckdb.h (an official
 #    libduckdb release), that folder is used instead.
+# 3. The front-end packages of web/ (Chart.js, embedded into the binary; playwright-core, which
+#    drives Debian's chromium in the browser tests), with `npm ci` from web/package-lock.json.
 # Re-running it does nothing that is already done. It uses sudo only when not root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +23,7 @@ packages=(
   libboost-dev libboost-math-dev libnlopt-dev libnlopt-cxx-dev libcpp-httplib-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy python3-pandas python3-sklearn python3-statsmodels
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -34,45 +37,61 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ -n "${FLYWHEEL_DUCKDB_DIR:-}" ]; then
-  for f in libduckdb.so duckdb.h; do
-    [ -f "$FLYWHEEL_DUCKDB_DIR/$f" ] || { echo "install-deps: $FLYWHEEL_DUCKDB_DIR/$f not found" >&2; exit 1; }
-  done
-  mkdir -p "$dest"
-  cp -f "$FLYWHEEL_DUCKDB_DIR/libduckdb.so" "$FLYWHEEL_DUCKDB_DIR/duckdb.h" "$dest/"
-  echo "custom:$FLYWHEEL_DUCKDB_DIR" > "$dest/VERSION"
-  exit 0
-fi
-
-pin="1.4.4 (bindings 1.4.4-r.4)"
-if [ -f "$dest/VERSION" ] && [ "$(cat "$dest/VERSION")" = "$pin" ] \
-   && [ -f "$dest/libduckdb.so" ] && [ -f "$dest/duckdb.h" ]; then
-  exit 0
-fi
-
-lib_pkg="@duckdb/node-bindings-linux-x64@1.4.4-r.4"
-lib_sha=732fac4dc6b8f198870b9c4bb6ddf13544466daca00ad28ba2f1d80de5d7aa4b
-hdr_pkg="duckdb@1.4.4"
-hdr_sha=5bb967dcbcd517670ba5f169f238fb9d6787e53752c60ebe24386169d76941ed
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "$lib_pkg" "$hdr_pkg" >/dev/null)
-check() {
-  local file=$1 want=$2 got
-  got=$(sha256sum "$file" | cut -d' ' -f1)
-  if [ "$got" != "$want" ]; then
-    echo "install-deps: checksum mismatch for $(basename "$file"): got $got, expected $want" >&2
-    exit 1
+install_duckdb() {
+  if [ -n "${FLYWHEEL_DUCKDB_DIR:-}" ]; then
+    for f in libduckdb.so duckdb.h; do
+      [ -f "$FLYWHEEL_DUCKDB_DIR/$f" ] || { echo "install-deps: $FLYWHEEL_DUCKDB_DIR/$f not found" >&2; exit 1; }
+    done
+    mkdir -p "$dest"
+    cp -f "$FLYWHEEL_DUCKDB_DIR/libduckdb.so" "$FLYWHEEL_DUCKDB_DIR/duckdb.h" "$dest/"
+    echo "custom:$FLYWHEEL_DUCKDB_DIR" > "$dest/VERSION"
+    return 0
   fi
+
+  pin="1.4.4 (bindings 1.4.4-r.4)"
+  if [ -f "$dest/VERSION" ] && [ "$(cat "$dest/VERSION")" = "$pin" ] \
+     && [ -f "$dest/libduckdb.so" ] && [ -f "$dest/duckdb.h" ]; then
+    return 0
+  fi
+
+  lib_pkg="@duckdb/node-bindings-linux-x64@1.4.4-r.4"
+  lib_sha=732fac4dc6b8f198870b9c4bb6ddf13544466daca00ad28ba2f1d80de5d7aa4b
+  hdr_pkg="duckdb@1.4.4"
+  hdr_sha=5bb967dcbcd517670ba5f169f238fb9d6787e53752c60ebe24386169d76941ed
+
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "$lib_pkg" "$hdr_pkg" >/dev/null)
+  check() {
+    local file=$1 want=$2 got
+    got=$(sha256sum "$file" | cut -d' ' -f1)
+    if [ "$got" != "$want" ]; then
+      echo "install-deps: checksum mismatch for $(basename "$file"): got $got, expected $want" >&2
+      exit 1
+    fi
+  }
+  check "$tmp/duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz" "$lib_sha"
+  check "$tmp/duckdb-1.4.4.tgz" "$hdr_sha"
+  mkdir -p "$tmp/lib" "$tmp/hdr"
+  tar -xzf "$tmp/duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz" -C "$tmp/lib" package/libduckdb.so
+  tar -xzf "$tmp/duckdb-1.4.4.tgz" -C "$tmp/hdr" package/src/duckdb/src/include/duckdb.h
+  mkdir -p "$dest"
+  cp -f "$tmp/lib/package/libduckdb.so" "$dest/libduckdb.so"
+  cp -f "$tmp/hdr/package/src/duckdb/src/include/duckdb.h" "$dest/duckdb.h"
+  echo "$pin" > "$dest/VERSION"
+  echo "install-deps: DuckDB $pin installed in $dest" >&2
 }
-check "$tmp/duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz" "$lib_sha"
-check "$tmp/duckdb-1.4.4.tgz" "$hdr_sha"
-mkdir -p "$tmp/lib" "$tmp/hdr"
-tar -xzf "$tmp/duckdb-node-bindings-linux-x64-1.4.4-r.4.tgz" -C "$tmp/lib" package/libduckdb.so
-tar -xzf "$tmp/duckdb-1.4.4.tgz" -C "$tmp/hdr" package/src/duckdb/src/include/duckdb.h
-mkdir -p "$dest"
-cp -f "$tmp/lib/package/libduckdb.so" "$dest/libduckdb.so"
-cp -f "$tmp/hdr/package/src/duckdb/src/include/duckdb.h" "$dest/duckdb.h"
-echo "$pin" > "$dest/VERSION"
-echo "install-deps: DuckDB $pin installed in $dest" >&2
+
+# web/: reinstalled only when the lockfile changed since the last install.
+install_web() {
+  local stamp="$root/web/node_modules/.flywheel-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$root/web/package-lock.json"; then
+    return 0
+  fi
+  (cd "$root/web" && npm ci --no-audit --no-fund --silent)
+  cp "$root/web/package-lock.json" "$stamp"
+  echo "install-deps: web/node_modules installed from web/package-lock.json" >&2
+}
+
+install_duckdb
+install_web

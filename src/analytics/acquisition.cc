@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "flywheel/analytics/breakdown.h"
@@ -30,6 +31,13 @@ struct Touch {
   int64_t time_us;
   uint32_t channel;
 };
+
+// "7", "2.5", "33.3333": a parameter as the user would type it back.
+std::string Shortest(double value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", value);
+  return buf;
+}
 
 Status BadAttribution(std::string_view text, std::string_view why) {
   return InvalidArgument("--attribution '" + std::string(text) + "': " + std::string(why) +
@@ -119,11 +127,10 @@ std::string AttributionName(const AttributionSpec& spec) {
     case AttributionModel::kLast: return "last";
     case AttributionModel::kLinear: return "linear";
     case AttributionModel::kTimeDecay:
-      return "time-decay:" + std::to_string(spec.half_life_days) + "d";
+      return "time-decay:" + Shortest(spec.half_life_days) + "d";
     case AttributionModel::kPosition:
-      return "position:" + std::to_string(spec.first_share * 100) + "/" +
-             std::to_string(spec.middle_share * 100) + "/" +
-             std::to_string(spec.last_share * 100);
+      return "position:" + Shortest(spec.first_share * 100) + "/" +
+             Shortest(spec.middle_share * 100) + "/" + Shortest(spec.last_share * 100);
   }
   return "last";
 }

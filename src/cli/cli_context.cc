@@ -13,4 +13,16 @@ std::string CliContext::DbPath() const {
   return "flywheel.db";
 }
 
+std::string CliContext::BackendUrl() const {
+  if (!backend_flag.empty()) return backend_flag;
+  if (const char* env = std::getenv("FLYWHEEL_BACKEND"); env != nullptr) return env;
+  return "";
+}
+
+bool CliContext::UsesClickHouse() const {
+  // Any value but "embedded" goes to the ClickHouse path, whose URL parser rejects a typo clearly.
+  const std::string url = BackendUrl();
+  return !url.empty() && url != "embedded";
+}
+
 }  // namespace fw::cli

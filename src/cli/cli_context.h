@@ -20,11 +20,17 @@ namespace fw::cli {
 
 struct CliContext {
   std::string db_flag;  // --db as given; empty means $FLYWHEEL_DB, else ./flywheel.db
+  std::string backend_flag;  // --backend as given; empty means $FLYWHEEL_BACKEND, else embedded
   bool json = false;    // --json: one JSON document on stdout and nothing else
   std::function<Status()> action;  // set by the chosen subcommand's callback
 
   // The workspace path: --db, else $FLYWHEEL_DB, else ./flywheel.db.
   std::string DbPath() const;
+
+  // The analytics backend: --backend, else $FLYWHEEL_BACKEND, else "" (the embedded workspace).
+  std::string BackendUrl() const;
+  // True when a backend other than "embedded" is set (it must be a clickhouse:// URL).
+  bool UsesClickHouse() const;
 };
 
 // Registers every command group. Defined in commands/registry.cc, the one list of commands.

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "flywheel 0.1.0");
   fw::cli::CliContext ctx;
   app.add_option("--db", ctx.db_flag, "Workspace file (default: $FLYWHEEL_DB, else ./flywheel.db)");
+  app.add_option("--backend", ctx.backend_flag,
+                 "Events and analytics backend: clickhouse://HOST:PORT/DB[?cluster=NAME] "
+                 "(default: $FLYWHEEL_BACKEND, else the embedded workspace)");
   app.add_flag("--json", ctx.json, "Print one JSON document on stdout and nothing else");
   app.fallthrough();
   fw::cli::RegisterAllCommands(app, ctx);

@@ -77,6 +77,21 @@ std::string FormatNumber(double value, int digits) {
   return buf;
 }
 
+std::string FormatMoney(double value) {
+  if (!std::isfinite(value)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f", std::fabs(value));
+  const std::string text = buf;
+  const size_t dot = text.find('.');
+  std::string out;
+  for (size_t i = 0; i < dot; ++i) {
+    if (i > 0 && (dot - i) % 3 == 0) out += ',';
+    out += text[i];
+  }
+  out += text.substr(dot);
+  return value < 0 && out != "0.00" ? "-" + out : out;
+}
+
 std::string FormatCount(long long value) {
   std::string digits = std::to_string(value < 0 ? -value : value);
   std::string out;

@@ -32,4 +32,7 @@ std::string FormatNumber(double value, int digits = 6);
 // `value` with a thousands separator, e.g. 1234567 -> "1,234,567".
 std::string FormatCount(long long value);
 
+// An amount of money for tables: two decimals and thousands separators ("17,020.50").
+std::string FormatMoney(double value);
+
 }  // namespace fw::cli

@@ -65,6 +65,9 @@ AllocationResult WaterFill(const AllocationProblem& p) {
   }
   mu_lo = std::max(mu_lo * 0.5, 1e-300);
   mu_hi = std::max(mu_hi * 2.0, mu_lo * 4.0);
+  // A derivative that overflows would make the bracket useless; keep both ends finite.
+  if (!std::isfinite(mu_hi)) mu_hi = std::numeric_limits<double>::max() / 4;
+  if (!std::isfinite(mu_lo) || mu_lo >= mu_hi) mu_lo = 1e-300;
   // Bisect in log space while the bracket spans decades, then linearly: about 60 + 55 steps of
   // C inner solves each, which keeps a 6-channel, 13-period plan to a few milliseconds.
   for (int it = 0; it < 400; ++it) {

@@ -141,9 +141,11 @@ double Saturate(double a, const SaturationParams& params) {
 double SaturateDerivative(double a, const SaturationParams& params) {
   if (params.kind == SaturationKind::kHill) {
     if (a <= 0.0) {
-      // The right derivative at 0: infinite for S < 1, 1/K for S = 1, 0 for S > 1.
-      if (params.slope < 1.0) return 1e300;
-      return params.slope == 1.0 ? 1.0 / params.half_sat : 0.0;
+      // The right derivative at 0 is infinite for S < 1, 1/K for S = 1 and 0 for S > 1. The
+      // infinite case is evaluated at a = 1e-9 K instead: finite, far above any interior
+      // marginal, and safe to multiply by a large beta in the planner's price bracket.
+      if (params.slope >= 1.0) return params.slope == 1.0 ? 1.0 / params.half_sat : 0.0;
+      a = 1e-9 * params.half_sat;
     }
     const double r = std::pow(params.half_sat / a, params.slope);
     return params.slope * r / (a * (1.0 + r) * (1.0 + r));

@@ -4,6 +4,7 @@
 #include "flywheel/store/workspace.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <type_traits>
 
@@ -54,6 +55,33 @@ Status Run(duckdb_connection con, const std::string& sql, const std::vector<SqlV
     return StatusFromDuckDbError("query failed", duckdb_result_error(holder->get()));
   }
   return OkStatus();
+}
+
+// Types that duckdb_value_varchar can render.
+bool HasTextForm(duckdb_type type) {
+  switch (type) {
+    case DUCKDB_TYPE_BOOLEAN: case DUCKDB_TYPE_TINYINT: case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER: case DUCKDB_TYPE_BIGINT: case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT: case DUCKDB_TYPE_UINTEGER: case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT: case DUCKDB_TYPE_FLOAT: case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_DECIMAL: case DUCKDB_TYPE_TIMESTAMP: case DUCKDB_TYPE_DATE:
+    case DUCKDB_TYPE_VARCHAR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// True for statements that only read (SELECT, WITH, FROM-first, VALUES, SHOW, DESCRIBE).
+bool IsSelect(const std::string& sql) {
+  size_t pos = sql.find_first_not_of(" \t\r\n(");
+  if (pos == std::string::npos) return false;
+  std::string word;
+  while (pos < sql.size() && std::isalpha(static_cast<unsigned char>(sql[pos]))) {
+    word += static_cast<char>(std::tolower(static_cast<unsigned char>(sql[pos++])));
+  }
+  return word == "select" || word == "with" || word == "from" || word == "values" ||
+         word == "show" || word == "describe" || word == "summarize";
 }
 
 duckdb_type ToDuckDbType(ColumnType type) {
@@ -187,14 +215,26 @@ Status Workspace::Execute(const std::string& sql, const std::vector<SqlValue>& p
 }
 
 Result<QueryResult> Workspace::Query(const std::string& sql, const std::vector<SqlValue>& params) {
-  ResultHolder holder;
-  FW_RETURN_IF_ERROR(Run(impl_->con, sql, params, &holder));
-  duckdb_result* result = holder.get();
+  ResultHolder first;
+  FW_RETURN_IF_ERROR(Run(impl_->con, sql, params, &first));
   QueryResult out;
-  const idx_t num_cols = duckdb_column_count(result);
+  const idx_t num_cols = duckdb_column_count(first.get());
+  bool needs_cast = false;
   for (idx_t col = 0; col < num_cols; ++col) {
-    out.column_names.emplace_back(duckdb_column_name(result, col));
-    out.column_types.emplace_back(DuckDbTypeName(duckdb_column_type(result, col)));
+    out.column_names.emplace_back(duckdb_column_name(first.get(), col));
+    const duckdb_type type = duckdb_column_type(first.get(), col);
+    out.column_types.emplace_back(DuckDbTypeName(type));
+    needs_cast |= !HasTextForm(type);
+  }
+  // The C API's text conversion knows only the basic types (a TIMESTAMPTZ cell would read as
+  // NULL), so a query that returns others is re-run with every column cast to VARCHAR by
+  // DuckDB itself. Only read-only statements are wrapped, so nothing runs twice with effects.
+  ResultHolder cast;
+  duckdb_result* result = first.get();
+  if (needs_cast && IsSelect(sql)) {
+    FW_RETURN_IF_ERROR(
+        Run(impl_->con, "SELECT COLUMNS(*)::VARCHAR FROM (" + sql + ") AS q", params, &cast));
+    result = cast.get();
   }
   const idx_t num_rows = duckdb_row_count(result);
   out.rows.reserve(num_rows);

@@ -4,14 +4,14 @@
 // ../shared/data (Cookie Cats, Hillstrom) against the figures in their SOURCE.txt, the
 // workspace path on `flywheel generate` data against its truth.json, the --stats path, and
 // error exits. Tests that need the shared data skip when it is absent.
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -183,6 +183,44 @@ TEST(ExperimentCliTest, WorkspaceFindsThePlantedLift) {
   EXPECT_LE(ret["ci"][0].get<double>(), lift_retention);
   EXPECT_GE(ret["ci"][1].get<double>(), lift_retention);
   EXPECT_LT(Result(doc, "conversion:purchase", "treatment")["p_value"].get<double>(), 0.001);
+  // The same per-user metrics computed independently in DuckDB SQL (first exposure, users in
+  // two arms dropped, one LEFT JOIN) give the same arm sizes and means as the one-pass kernel.
+  const std::string sql =
+      "WITH x AS (SELECT user_id, arg_min(variant, ts) AS variant, min(ts) AS t0, "
+      "count(DISTINCT variant) AS nv FROM exposures WHERE experiment = 'checkout_v2' "
+      "GROUP BY user_id), u AS (SELECT x.user_id, x.variant, "
+      "max(CASE WHEN e.event = 'purchase' AND e.ts >= x.t0 AND e.ts < x.t0 + INTERVAL 60 DAY "
+      "THEN 1 ELSE 0 END) AS conv, "
+      "max(CASE WHEN e.ts >= x.t0 + INTERVAL 7 DAY AND e.ts < x.t0 + INTERVAL 8 DAY "
+      "THEN 1 ELSE 0 END) AS ret7, "
+      "sum(CASE WHEN e.ts >= x.t0 AND e.ts < x.t0 + INTERVAL 60 DAY "
+      "THEN coalesce(e.revenue, 0) ELSE 0 END) AS rev "
+      "FROM x LEFT JOIN events e ON e.user_id = x.user_id WHERE x.nv = 1 "
+      "GROUP BY x.user_id, x.variant) "
+      "SELECT variant, count(*) AS n, avg(conv) AS conv, avg(ret7) AS ret7, avg(rev) AS rev "
+      "FROM u GROUP BY variant ORDER BY variant";
+  json by_sql = RunJson("sql \"" + sql + "\"", db);
+  ASSERT_TRUE(by_sql.is_array());
+  ASSERT_EQ(by_sql.size(), 2u);
+  for (const json& row : by_sql) {
+    const std::string arm = row["variant"].get<std::string>();
+    auto mean_of = [&](const std::string& metric) {
+      for (const auto& m : doc["metrics"]) {
+        if (m["metric"] != metric) continue;
+        if (m["control"]["variant"] == arm) return m["control"]["mean"].get<double>();
+        return Result(doc, metric, arm)["mean"].get<double>();
+      }
+      return -1.0;
+    };
+    const int64_t n_sql = row["n"].get<int64_t>();
+    EXPECT_EQ(
+        arm == "control" ? doc["arms"][0]["n"].get<int64_t>() : doc["arms"][1]["n"].get<int64_t>(),
+        n_sql);
+    EXPECT_NEAR(mean_of("conversion:purchase"), row["conv"].get<double>(), 1e-12) << arm;
+    EXPECT_NEAR(mean_of("retention:7d"), row["ret7"].get<double>(), 1e-12) << arm;
+    EXPECT_NEAR(mean_of("revenue"), row["rev"].get<double>(), 1e-9) << arm;
+    EXPECT_GT(row["conv"].get<double>(), 0.01) << arm;  // not vacuous
+  }
   // CUPED on a pre-period covariate narrows nothing it should not: it still runs and reports theta.
   json cuped =
       RunJson("experiment analyze checkout_v2 --metric count:view --cuped pre:count:view:14", db);
@@ -226,6 +264,35 @@ TEST(ExperimentCliTest, StatsJsonPathAndErrors) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ExperimentCliTest, UdacityLandingPageMatchesSource) {
+  // ../shared/data/udacity_ab/SOURCE.txt, cleaned counts: control 17,489 / 145,274, treatment
+  // 17,264 / 145,310; two-proportion z-test z = -1.311, two-sided p = 0.1899, one-sided
+  // (H1: new > old) p = 0.9051. statsmodels proportions_ztest([17264, 17489], [145310, 145274])
+  // gives z = -1.3109241984234394, p = 0.18988337448195103 (alternative="larger":
+  // 0.9050583127590245).
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("fw_experiment_udacity_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string stats = (dir / "ab.json").string();
+  std::ofstream(stats) << R"({"type": "proportion", "control": "control", "metric": "converted",
+      "variants": [{"name": "control", "n": 145274, "sum": 17489},
+                   {"name": "treatment", "n": 145310, "sum": 17264}]})";
+  json two = RunJson("experiment analyze --stats '" + stats + "' --test z-pooled --absolute");
+  const json& r = two["metrics"][0]["results"][0];
+  EXPECT_NEAR(r["statistic"].get<double>(), -1.3109241984234394, 1e-9);
+  EXPECT_NEAR(r["p_value"].get<double>(), 0.18988337448195103, 1e-9);
+  EXPECT_NEAR(r["lift"].get<double>(), 17264.0 / 145310 - 17489.0 / 145274, 1e-15);
+  EXPECT_TRUE(r["chance_to_win"].is_null());
+  json one = RunJson("experiment analyze --stats '" + stats +
+                     "' --test z-pooled --absolute --alternative greater");
+  const json& g = one["metrics"][0]["results"][0];
+  EXPECT_NEAR(g["p_value"].get<double>(), 0.9050583127590245, 1e-9);
+  EXPECT_TRUE(g["ci"][1].is_null());  // the open side of a one-sided interval
+  EXPECT_FALSE(g["ci"][0].is_null());
+  EXPECT_FALSE(two["srm"]["warning"].get<bool>());
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ExperimentCliTest, InputAndStatsPathsAgreeWithCuped) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("fw_experiment_paths_" + std::to_string(::getpid()));
@@ -249,8 +316,11 @@ TEST(ExperimentCliTest, InputAndStatsPathsAgreeWithCuped) {
   json doc = {{"type", "mean"}, {"control", "c"}, {"metric", "y"}, {"variants", json::array()}};
   for (int arm = 0; arm < 2; ++arm) {
     const double* s = sums[arm];
-    doc["variants"].push_back({{"name", arm ? "t" : "c"}, {"n", s[0]}, {"sum", s[1]},
-                               {"sum_squares", s[2]}, {"covariate_sum", s[3]},
+    doc["variants"].push_back({{"name", arm ? "t" : "c"},
+                               {"n", s[0]},
+                               {"sum", s[1]},
+                               {"sum_squares", s[2]},
+                               {"covariate_sum", s[3]},
                                {"covariate_sum_squares", s[4]},
                                {"main_covariate_sum_product", s[5]}});
   }

@@ -71,7 +71,8 @@ std::vector<double> ApplyAdstock(std::span<const double> spend, std::span<const 
 // Convenience: AdstockWeights then ApplyAdstock.
 std::vector<double> Adstock(std::span<const double> spend, const AdstockParams& params);
 
-// s(a) and its derivative ds/da for one value a >= 0.
+// s(a) and its derivative ds/da for one value a >= 0. At a = 0 a Hill curve with S < 1 has an
+// infinite slope; the derivative is then taken at a = 1e-9 K, which stays finite.
 double Saturate(double a, const SaturationParams& params);
 double SaturateDerivative(double a, const SaturationParams& params);
 

@@ -7,6 +7,7 @@
 
 #include "analytics_common.h"
 #include "cli_context.h"
+#include "clickhouse_backend.h"
 #include "flywheel/analytics/funnel.h"
 #include "flywheel/analytics/retention.h"
 #include "flywheel/core/time.h"
@@ -75,17 +76,22 @@ Status RunRetention(const CliContext& ctx, RetentionArgs& args) {
   FW_ASSIGN_OR_RETURN(args.definition.period, analytics::ParsePeriod(args.period));
   FW_ASSIGN_OR_RETURN(args.definition.mode, analytics::ParseRetentionMode(args.mode));
   FW_RETURN_IF_ERROR(args.definition.Validate());
-  FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-  ReportTiming(args.flags, "load", loaded.load_seconds);
-  std::optional<uint32_t> entry;
-  if (!args.definition.start_event.empty()) {
-    FW_ASSIGN_OR_RETURN(entry, analytics::FindEventCode(loaded.frame, args.definition.start_event));
-  }
-  FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, entry));
-  ThreadPool pool;
+  // The same definition goes to the EventFrame kernel or to ClickHouse (--backend).
+  auto compute = [&]() -> Result<analytics::RetentionResult> {
+    if (ctx.UsesClickHouse()) return ClickHouseRetention(ctx, args.definition, args.flags.by);
+    FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
+    ReportTiming(args.flags, "load", loaded.load_seconds);
+    std::optional<uint32_t> entry;
+    if (!args.definition.start_event.empty()) {
+      FW_ASSIGN_OR_RETURN(entry,
+                          analytics::FindEventCode(loaded.frame, args.definition.start_event));
+    }
+    FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, entry));
+    ThreadPool pool;
+    return analytics::ComputeRetention(loaded.frame, args.definition, groups, &pool);
+  };
   const double start = NowSeconds();
-  FW_ASSIGN_OR_RETURN(const auto result,
-                      analytics::ComputeRetention(loaded.frame, args.definition, groups, &pool));
+  FW_ASSIGN_OR_RETURN(const auto result, compute());
   ReportTiming(args.flags, "kernel", NowSeconds() - start);
   const std::string period(analytics::PeriodName(args.definition.period));
   const std::string mode(analytics::RetentionModeName(args.definition.mode));
@@ -173,15 +179,19 @@ Status RunFunnel(const CliContext& ctx, FunnelArgs& args) {
                       analytics::ParseDurationMicros(args.window, "--window"));
   FW_ASSIGN_OR_RETURN(args.definition.order, analytics::ParseFunnelOrder(args.order));
   FW_RETURN_IF_ERROR(args.definition.Validate());
-  FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-  ReportTiming(args.flags, "load", loaded.load_seconds);
-  FW_ASSIGN_OR_RETURN(const uint32_t entry,
-                      analytics::FindEventCode(loaded.frame, args.definition.steps[0]));
-  FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, entry));
-  ThreadPool pool;
+  // The same definition goes to the EventFrame kernel or to ClickHouse (--backend).
+  auto compute = [&]() -> Result<analytics::FunnelResult> {
+    if (ctx.UsesClickHouse()) return ClickHouseFunnel(ctx, args.definition, args.flags.by);
+    FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
+    ReportTiming(args.flags, "load", loaded.load_seconds);
+    FW_ASSIGN_OR_RETURN(const uint32_t entry,
+                        analytics::FindEventCode(loaded.frame, args.definition.steps[0]));
+    FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, entry));
+    ThreadPool pool;
+    return analytics::ComputeFunnel(loaded.frame, args.definition, groups, &pool);
+  };
   const double start = NowSeconds();
-  FW_ASSIGN_OR_RETURN(const auto result,
-                      analytics::ComputeFunnel(loaded.frame, args.definition, groups, &pool));
+  FW_ASSIGN_OR_RETURN(const auto result, compute());
   ReportTiming(args.flags, "kernel", NowSeconds() - start);
   const std::string order(analytics::FunnelOrderName(args.definition.order));
   const double window_seconds =

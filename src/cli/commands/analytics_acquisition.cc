@@ -2,6 +2,7 @@
 //
 // analytics_acquisition.cc: `flywheel acquisition`: new users by first-touch channel, spend,
 // CAC, ROAS and attributed purchases, over the workspace's events and spend tables.
+#include <algorithm>
 #include <iostream>
 
 #include "analytics_common.h"
@@ -105,7 +106,7 @@ Status RunAcquisition(const CliContext& ctx, AcquisitionArgs& args) {
             << args.conversion_window << " of their first event; attribution " << attribution
             << " over a " << args.lookback << " lookback\n";
   std::vector<std::vector<std::string>> rows;
-  auto money = [](double v) { return FormatNumber(v, 8); };
+  auto money = [](double v) { return FormatMoney(v); };
   for (const auto& ch : result.channels) {
     rows.push_back({ch.channel, FormatCount(static_cast<long long>(ch.new_users)),
                     FormatCount(static_cast<long long>(ch.customers)),
@@ -113,11 +114,31 @@ Status RunAcquisition(const CliContext& ctx, AcquisitionArgs& args) {
                     ch.has_spend_rows ? money(ch.spend) : "-",
                     ch.cac ? money(*ch.cac) : "n/a (" + ch.cac_null_reason + ")",
                     ch.roas ? FormatNumber(*ch.roas, 4) : "n/a (" + ch.roas_null_reason + ")",
-                    FormatNumber(ch.attributed_conversions, 8), money(ch.attributed_revenue)});
+                    FormatNumber(ch.attributed_conversions, 6), money(ch.attributed_revenue)});
   }
   PrintTable({"channel", "new users", "customers", "conv. rate", "revenue", "spend", "CAC", "ROAS",
               "credited purchases", "credited revenue"},
              rows);
+  // New users (and spend, where the channel has spend rows) per period and channel.
+  std::vector<std::string> names;
+  for (const auto& ch : result.channels) names.push_back(ch.channel);
+  std::vector<std::string> header = {"period"};
+  header.insert(header.end(), names.begin(), names.end());
+  std::vector<std::vector<std::string>> period_rows;
+  for (const auto& cell : result.cells) {
+    if (period_rows.empty() || period_rows.back()[0] != FormatDate(cell.start_day)) {
+      period_rows.push_back(std::vector<std::string>(header.size(), ""));
+      period_rows.back()[0] = FormatDate(cell.start_day);
+    }
+    const auto column = static_cast<size_t>(
+        std::find(names.begin(), names.end(), cell.channel) - names.begin() + 1);
+    std::string text = FormatCount(static_cast<long long>(cell.new_users));
+    if (cell.spend != 0) text += " / " + money(cell.spend);
+    period_rows.back()[column] = text;
+  }
+  std::cout << "\nnew users by first-touch channel per " << analytics::PeriodName(args.definition.period)
+            << " (\"new / spend\" where the channel has spend)\n";
+  PrintTable(header, period_rows);
   std::cout << "totals: " << result.total_conversions << " purchases, revenue "
             << money(result.total_revenue) << " (credited: " << FormatNumber(credited_conversions, 10)
             << ", " << money(credited_revenue) << ")\n";

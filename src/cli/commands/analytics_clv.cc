@@ -3,6 +3,7 @@
 // analytics_clv.cc: `flywheel clv`: BG/NBD + Gamma-Gamma from the workspace's purchases, a
 // transactions file or an RFM summary file; per-customer predictions with --out, a summary by
 // group with --by, and a holdout check with --calibration-end.
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -162,22 +163,50 @@ Status RunClv(const CliContext& ctx, ClvArgs& args) {
   FW_ASSIGN_OR_RETURN(const analytics::BgNbdFit bg, analytics::FitBgNbd(summary, &pool));
   ReportTiming(args.flags, "bgnbd_fit", NowSeconds() - start);
   const auto gg = analytics::FitGammaGamma(summary);
-  const std::string gg_null_reason = gg.ok() ? "" : gg.status().message();
 
-  // Per-customer predictions, in parallel (each customer is independent).
+  // Gamma-Gamma's mean spend p*v/(q-1) is undefined for q <= 1: no value, CLV or total then.
+  std::string gg_null_reason = gg.ok() ? "" : gg.status().message();
+  if (gg.ok() && gg->q <= 1) {
+    gg_null_reason = "gamma-gamma q = " + FormatNumber(gg->q) + " <= 1: mean spend is undefined";
+  }
+  const bool has_value = gg_null_reason.empty();
+
+  // CLV is linear in the expected order value: clv = value * sum_i dE[X(i)] / (1 + d)^i. The
+  // discount factor depends only on (x, t_x, T), so it is computed once per distinct row (a
+  // horizon of h units costs h hypergeometric evaluations). With no discount the sum telescopes
+  // to E[X(h)].
   const size_t n = summary.size();
+  const int horizon = args.horizon;
+  const double h = horizon;
+  std::vector<double> factor(n, 0);
+  if (args.discount > 0 && has_value) {
+    std::map<std::array<double, 3>, size_t> distinct;
+    std::vector<size_t> row_of(n);
+    std::vector<std::array<double, 3>> keys;
+    for (size_t i = 0; i < n; ++i) {
+      const std::array<double, 3> key = {summary.frequency[i], summary.recency[i], summary.T[i]};
+      auto [it, inserted] = distinct.emplace(key, keys.size());
+      if (inserted) keys.push_back(key);
+      row_of[i] = it->second;
+    }
+    std::vector<double> key_factor(keys.size());
+    pool.ParallelFor(keys.size(), [&](size_t begin, size_t end, size_t) {
+      for (size_t k = begin; k < end; ++k) {
+        key_factor[k] = analytics::CustomerLifetimeValue(bg, keys[k][0], keys[k][1], keys[k][2],
+                                                         1.0, horizon, args.discount);
+      }
+    });
+    for (size_t i = 0; i < n; ++i) factor[i] = key_factor[row_of[i]];
+  }
+  // Per-customer predictions, in parallel (each customer is independent).
   std::vector<double> expected(n), alive(n), value(n), clv(n);
-  const double h = args.horizon;
   pool.ParallelFor(n, [&](size_t begin, size_t end, size_t) {
     for (size_t i = begin; i < end; ++i) {
       const double x = summary.frequency[i], t_x = summary.recency[i], T = summary.T[i];
       expected[i] = analytics::ExpectedPurchases(bg, h, x, t_x, T);
       alive[i] = analytics::ProbabilityAlive(bg, x, t_x, T);
-      value[i] = gg.ok() ? analytics::ExpectedAverageValue(*gg, x, summary.monetary_value[i]) : NAN;
-      clv[i] = gg.ok() && !args.out_path.empty()
-                   ? analytics::CustomerLifetimeValue(bg, x, t_x, T, value[i], args.horizon,
-                                                      args.discount)
-                   : (gg.ok() ? expected[i] * value[i] : NAN);
+      value[i] = has_value ? analytics::ExpectedAverageValue(*gg, x, summary.monetary_value[i]) : NAN;
+      clv[i] = has_value ? (args.discount > 0 ? factor[i] : expected[i]) * value[i] : NAN;
     }
   });
   if (!args.out_path.empty()) {
@@ -251,7 +280,7 @@ Status RunClv(const CliContext& ctx, ClvArgs& args) {
     json groups_json = json::array();
     for (const auto& [name, acc] : by_group) {
       groups_json.push_back({{"group", name}, {"customers", acc[0]},
-                             {"mean_clv", gg.ok() ? JsonNumber(acc[1] / acc[0]) : json(nullptr)},
+                             {"mean_clv", has_value ? JsonNumber(acc[1] / acc[0]) : json(nullptr)},
                              {"mean_p_alive", JsonNumber(acc[2] / acc[0])},
                              {"expected_purchases", JsonNumber(acc[3])}});
     }
@@ -262,8 +291,9 @@ Status RunClv(const CliContext& ctx, ClvArgs& args) {
                 {"bgnbd", bg_json},
                 {"gamma_gamma", gg_json},
                 {"expected_purchases", JsonNumber(total_expected)},
-                {"total_clv", gg.ok() ? JsonNumber(total_clv) : json(nullptr)},
+                {"total_clv", has_value ? JsonNumber(total_clv) : json(nullptr)},
                 {"holdout", holdout}};
+    if (!has_value) doc["clv_null_reason"] = gg_null_reason;
     if (!gg.ok()) doc["gamma_gamma_null_reason"] = gg_null_reason;
     if (!args.flags.by.empty()) {
       doc["by"] = args.flags.by;
@@ -292,7 +322,7 @@ Status RunClv(const CliContext& ctx, ClvArgs& args) {
   }
   std::cout << "\nexpected purchases in the next " << args.horizon << " " << args.time_unit
             << "s: " << FormatNumber(total_expected) << "; total CLV: "
-            << (gg.ok() ? FormatNumber(total_clv) : "n/a") << "\n";
+            << (has_value ? FormatNumber(total_clv) : "n/a (" + gg_null_reason + ")") << "\n";
   if (!holdout.is_null()) {
     std::cout << "holdout after " << holdout["calibration_end"].get<std::string>()
               << ": predicted " << FormatNumber(holdout["predicted_purchases"].get<double>())
@@ -303,7 +333,7 @@ Status RunClv(const CliContext& ctx, ClvArgs& args) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& [name, acc] : by_group) {
       rows.push_back({name, FormatCount(static_cast<long long>(acc[0])),
-                      gg.ok() ? FormatNumber(acc[1] / acc[0], 4) : "n/a",
+                      has_value ? FormatNumber(acc[1] / acc[0], 4) : "n/a",
                       Percent(acc[2] / acc[0]), FormatNumber(acc[3], 5)});
     }
     std::cout << "\n";

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "analytics_common.h"
+#include "clickhouse_backend.h"
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/core/time.h"
 #include "output.h"
@@ -35,13 +36,17 @@ json LifecycleJson(const analytics::LifecycleTable& table) {
 
 Status RunLifecycle(const CliContext& ctx, LifecycleArgs& args) {
   FW_ASSIGN_OR_RETURN(args.definition.period, analytics::ParsePeriod(args.period));
-  FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-  ReportTiming(args.flags, "load", loaded.load_seconds);
-  FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, std::nullopt));
-  ThreadPool pool;
+  // The same definition goes to the EventFrame kernel or to ClickHouse (--backend).
+  auto compute = [&]() -> Result<std::vector<analytics::LifecycleTable>> {
+    if (ctx.UsesClickHouse()) return ClickHouseLifecycle(ctx, args.definition, args.flags.by);
+    FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
+    ReportTiming(args.flags, "load", loaded.load_seconds);
+    FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, std::nullopt));
+    ThreadPool pool;
+    return analytics::ComputeLifecycle(loaded.frame, args.definition, groups, &pool);
+  };
   const double start = NowSeconds();
-  FW_ASSIGN_OR_RETURN(const auto tables, analytics::ComputeLifecycle(
-                                             loaded.frame, args.definition, groups, &pool));
+  FW_ASSIGN_OR_RETURN(const auto tables, compute());
   ReportTiming(args.flags, "kernel", NowSeconds() - start);
   const std::string period(analytics::PeriodName(args.definition.period));
   if (ctx.json) {

@@ -15,6 +15,7 @@
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/text_table.h"
 #include "flywheel/store/workspace.h"
+#include "mmm_cli.h"
 #include "output.h"
 
 namespace fw::cli {
@@ -56,6 +57,9 @@ struct AllocateArgs {
   std::string conversion_event = "purchase";
   int draws = 20000;
   uint64_t seed = 1;
+  std::string method = "thompson";  // or "curves": the saved mmm model (mmm_plan.cc)
+  ModelSource model;                 // --model FILE / --model-name, for --method curves
+  size_t periods = 13;               // --method curves: horizon the split is held for
 };
 
 json Shares(const std::vector<double>& shares, const bd::Scenario& sc) {
@@ -255,6 +259,13 @@ Status ApplyBounds(const std::string& flag, const std::vector<std::string>& item
 }
 
 Status RunAllocate(const CliContext& ctx, const AllocateArgs& args) {
+  if (args.method == "curves") {
+    return RunAllocateCurves(ctx, {.source = args.model, .budget = args.budget,
+                                   .periods = args.periods, .mins = args.mins, .maxs = args.maxs});
+  }
+  if (args.method != "thompson") {
+    return InvalidArgument("--method '" + args.method + "', expected thompson or curves");
+  }
   FW_ASSIGN_OR_RETURN(auto ws, store::Workspace::Open(ctx.DbPath(), {.read_only = true}));
   FW_ASSIGN_OR_RETURN(auto spend, ws->Query(
       "SELECT channel, sum(spend) FROM spend GROUP BY channel ORDER BY channel"));
@@ -371,7 +382,8 @@ void RegisterBanditCommands(CLI::App& app, CliContext& ctx) {
   o->callback([&ctx, ope] { ctx.action = [&ctx, ope] { return RunOpe(ctx, *ope); }; });
 
   auto al = std::make_shared<AllocateArgs>();
-  auto* a = app.add_subcommand("allocate", "Split the next period's budget across channels (Thompson)");
+  auto* a = app.add_subcommand(
+      "allocate", "Split the next period's budget across channels (Thompson, or --method curves)");
   a->add_option("--budget", al->budget, "Next period's budget")->required();
   a->add_option("--min", al->mins, "Minimum per channel, CHANNEL:AMOUNT (repeatable)");
   a->add_option("--max", al->maxs, "Maximum per channel, CHANNEL:AMOUNT (repeatable)");
@@ -379,6 +391,11 @@ void RegisterBanditCommands(CLI::App& app, CliContext& ctx) {
   a->add_option("--conversion-event", al->conversion_event, "Event counted as a conversion");
   a->add_option("--draws", al->draws, "Monte Carlo draws");
   a->add_option("--seed", al->seed, "Seed");
+  a->add_option("--method", al->method,
+                "thompson (conversions per spend) or curves (the saved mmm model's response curves)");
+  a->add_option("--model", al->model.file, "--method curves: model JSON from `mmm fit --model-out`");
+  a->add_option("--model-name", al->model.name, "--method curves: workspace model name (default)");
+  a->add_option("--periods", al->periods, "--method curves: periods the split is held for (13)");
   a->callback([&ctx, al] { ctx.action = [&ctx, al] { return RunAllocate(ctx, *al); }; });
 
   RegisterBanditWorkspaceCommands(app, ctx);

@@ -4,8 +4,6 @@
 //   - the workspace: `analyze NAME --metric M` (exposures + the EventFrame, one pass per user);
 //   - a per-user table: `analyze --input FILE --variant-col COL --control NAME --metric COL`;
 //   - summary statistics: `analyze --stats FILE.json`.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -16,13 +14,16 @@
 #include <set>
 #include <unordered_map>
 
-#include "experiment_cli.h"
+#include <sys/resource.h>
+
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/text_table.h"
 #include "flywheel/core/thread_pool.h"
 #include "flywheel/experiment/analysis.h"
 #include "flywheel/experiment/stats_json.h"
 #include "flywheel/experiment/user_summary.h"
+
+#include "experiment_cli.h"
 #include "output.h"
 
 namespace fw::cli {
@@ -163,7 +164,7 @@ void PrintHuman(const ex::AnalysisReport& report, const std::string& title, int6
   }
   const bool bayes = report.options.compare.method == ex::Method::kBayesian;
   for (const auto& m : report.metrics) {
-    std::cout << "\nmetric " << m.metric << " (" << ex::MetricTypeName(m.type) << "): control "
+    std::cout << "\nmetric " << m.metric << " (" << ex::MetricTypeName(m.type) << "): control arm "
               << m.control << " n=" << FormatCount(m.control_n)
               << " mean=" << FormatNumber(m.control_mean) << "\n";
     std::vector<std::vector<std::string>> rows;
@@ -177,7 +178,14 @@ void PrintHuman(const ex::AnalysisReport& report, const std::string& title, int6
                                       pct(r.lift),
                                       "[" + pct(r.ci_low) + ", " + pct(r.ci_high) + "]"};
       if (bayes) {
-        row.push_back(r.chance_to_win ? FormatNumber(100.0 * *r.chance_to_win, 4) + "%" : "-");
+        // Four digits would print 0.9999999 as "100%": cap instead of rounding to certainty.
+        const auto ctw = r.chance_to_win;
+        row.push_back(!ctw            ? "-"
+                      : *ctw > 0.9999 ? ">99.99%"
+                      : *ctw < 0.0001 ? "<0.01%"
+                                      : FormatNumber(100.0 * *ctw, 4) + "%");
+        // Expected loss of keeping control / shipping the treatment, in lift units.
+        row.push_back(r.risk_control ? pct(r.risk_control) + " / " + pct(r.risk_treatment) : "-");
       } else {
         row.push_back(r.p_value ? FormatNumber(*r.p_value, 4) : "-");
         if (report.options.correction != ex::Correction::kNone) {
@@ -190,6 +198,7 @@ void PrintHuman(const ex::AnalysisReport& report, const std::string& title, int6
     std::vector<std::string> header = {"variant", "n", "mean", "lift", "ci"};
     if (bayes) {
       header.push_back("chance to win");
+      header.push_back("risk control / treatment");
     } else {
       header.push_back("p_value");
       if (report.options.correction != ex::Correction::kNone) header.push_back("adjusted p");
@@ -476,8 +485,9 @@ Status RunAnalyze(const CliContext& ctx, const AnalyzeArgs& a) {
   if (!a.stats.empty()) {
     // Summary statistics carry no per-user values to cap, and CUPED comes from their fields.
     if (a.winsorize != 0 || !a.covariate.empty() || !a.metrics.empty()) {
-      return InvalidArgument("--stats takes no --winsorize, --covariate or --metric: the file "
-                             "holds the sums (add covariate_* fields for CUPED)");
+      return InvalidArgument(
+          "--stats takes no --winsorize, --covariate or --metric: the file "
+          "holds the sums (add covariate_* fields for CUPED)");
     }
     return AnalyzeStats(ctx, a, o);
   }

@@ -18,7 +18,8 @@ void RegisterGenerateCommands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--days", options->num_days, "Days in the window")->capture_default_str();
   cmd->add_option("--seed", options->seed, "Random seed")->capture_default_str();
   cmd->add_option("--out", options->out_dir, "Output folder")->capture_default_str();
-  cmd->callback([&ctx, options] {
+  cmd->callback([&ctx, cmd, options] {
+    if (!cmd->get_subcommands().empty()) return;  // `generate mmm` (mmm.cc) chose the action
     ctx.action = [&ctx, options]() -> Status {
       FW_ASSIGN_OR_RETURN(const auto summary, gen::Generate(*options));
       if (ctx.json) {

@@ -2,6 +2,7 @@
 //
 // ingest.cc: `flywheel ingest (events|spend|exposures) FILE...`.
 #include "cli_context.h"
+#include "clickhouse_backend.h"
 #include "flywheel/ingest/ingest.h"
 #include "output.h"
 
@@ -25,6 +26,17 @@ nlohmann::json SummaryJson(const ingest::IngestSummary& s) {
 
 Status RunIngest(const CliContext& ctx, const IngestArgs& args) {
   FW_ASSIGN_OR_RETURN(const ingest::TableKind kind, ingest::ParseTableKind(args.table));
+  if (ctx.UsesClickHouse()) {
+    if (kind != ingest::TableKind::kEvents) {
+      return Unimplemented("ingest " + args.table + " with --backend clickhouse: only events live "
+                           "in ClickHouse; ingest " + args.table + " without --backend");
+    }
+    if (!args.rejects_csv.empty()) {
+      return InvalidArgument("--rejects is not supported with --backend clickhouse; rejects go "
+                             "to the rejects table of --db");
+    }
+    return RunClickHouseIngest(ctx, args.files);
+  }
   FW_ASSIGN_OR_RETURN(auto workspace, store::Workspace::Open(ctx.DbPath()));
   nlohmann::json files = nlohmann::json::array();
   ingest::IngestSummary total;

@@ -7,6 +7,7 @@
 // model is printed, written to --model-out, and saved in the workspace `models` table (kind
 // 'mmm') when it came from the workspace or a workspace was named with --db / $FLYWHEEL_DB.
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -255,6 +256,45 @@ Status RunSimulate(const CliContext& ctx, const SimulateArgs& args) {
   return OkStatus();
 }
 
+// `flywheel generate mmm`: the same data set as `mmm simulate`, written into a folder like the
+// e-commerce generator's output: DIR/mmm.csv and DIR/truth.json.
+struct GenerateMmmArgs {
+  size_t weeks = 156;
+  size_t channels = 4;
+  double noise = 0.02;
+  uint64_t seed = 1;
+  std::string out_dir = "data";
+};
+
+Status RunGenerateMmm(const CliContext& ctx, const GenerateMmmArgs& args) {
+  FW_ASSIGN_OR_RETURN(mmm::Simulation sim,
+                      mmm::Simulate({.periods = args.weeks, .num_channels = args.channels,
+                                     .noise_cv = args.noise, .seed = args.seed}));
+  std::error_code ec;
+  std::filesystem::create_directories(args.out_dir, ec);
+  if (ec) return InvalidArgument("--out '" + args.out_dir + "': " + ec.message());
+  const std::string data_path = (std::filesystem::path(args.out_dir) / "mmm.csv").string();
+  const std::string truth_path = (std::filesystem::path(args.out_dir) / "truth.json").string();
+  FW_RETURN_IF_ERROR(WriteFileAtomic(data_path, mmm::SimulationCsv(sim.data)));
+  FW_RETURN_IF_ERROR(WriteFileAtomic(truth_path, mmm::ModelToJson(sim.truth) + "\n"));
+  std::string fit_cmd = "flywheel mmm fit --input " + data_path + " --target sales --channels ";
+  for (size_t c = 0; c < sim.data.channel_names.size(); ++c) {
+    fit_cmd += (c ? "," : "") + sim.data.channel_names[c];
+  }
+  fit_cmd += " --controls promo";
+  if (ctx.json) {
+    nlohmann::json roas = nlohmann::json::object();
+    for (const auto& ch : sim.truth.channels) roas[ch.name] = JsonNumber(ch.roas);
+    PrintJson({{"data", data_path}, {"truth", truth_path}, {"periods", sim.data.num_periods()},
+               {"channels", sim.data.channel_names}, {"true_roas", roas}, {"fit_command", fit_cmd}});
+  } else {
+    std::cout << "wrote " << sim.data.num_periods() << " weeks of " << sim.data.channel_names.size()
+              << " channels to " << data_path << " and the true model to " << truth_path
+              << "\nfit it with: " << fit_cmd << "\n";
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 void AddModelSourceOptions(CLI::App* cmd, ModelSource* source) {
@@ -320,6 +360,18 @@ void RegisterMmmCommands(CLI::App& app, CliContext& ctx) {
   sim->callback([&ctx, sa] { ctx.action = [&ctx, sa] { return RunSimulate(ctx, *sa); }; });
 
   RegisterMmmPlanCommands(*group, ctx);
+
+  // `generate mmm` hangs under the generator's command (registered before this group).
+  for (CLI::App* gen : app.get_subcommands([](CLI::App* a) { return a->get_name() == "generate"; })) {
+    auto ga = std::make_shared<GenerateMmmArgs>();
+    auto* g = gen->add_subcommand("mmm", "Write a weekly media-spend data set with truth.json");
+    g->add_option("--weeks", ga->weeks, "Weeks (156)");
+    g->add_option("--channels", ga->channels, "Channels 1..6 (4)");
+    g->add_option("--noise", ga->noise, "Noise sd as a share of mean sales (0.02)");
+    g->add_option("--seed", ga->seed, "Random seed (1)");
+    g->add_option("--out", ga->out_dir, "Output folder: mmm.csv and truth.json (data)");
+    g->callback([&ctx, ga] { ctx.action = [&ctx, ga] { return RunGenerateMmm(ctx, *ga); }; });
+  }
 }
 
 }  // namespace fw::cli

@@ -4,6 +4,7 @@
 // `flywheel mmm curves` (response and marginal curves for plots).
 #include <cmath>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -155,9 +156,9 @@ Status RunCurves(const CliContext& ctx, const CurvesArgs& args) {
       const double r = mmm::SteadyResponse(d, x), m = mmm::SteadyMarginal(d, x);
       spend.push_back(x);
       resp.push_back(JsonNumber(r));
-      marg.push_back(m < 1e299 ? JsonNumber(m) : nlohmann::json(nullptr));  // infinite at 0
+      marg.push_back(JsonNumber(m));
       csv << ch.name << ',' << x << ',' << r << ',';
-      if (std::isfinite(m) && m < 1e299) csv << m;
+      if (std::isfinite(m)) csv << m;
       csv << ',';
       if (x > 0) csv << r / x;
       csv << '\n';
@@ -181,7 +182,77 @@ Status RunCurves(const CliContext& ctx, const CurvesArgs& args) {
   return OkStatus();
 }
 
+// Splits comma-separated groups ("a:1,b:2") into single CHANNEL:AMOUNT items, as allocate's
+// Thompson path accepts them.
+std::vector<std::string> SplitItems(const std::vector<std::string>& groups) {
+  std::vector<std::string> out;
+  for (const auto& g : groups) {
+    std::istringstream in(g);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      if (!item.empty()) out.push_back(item);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+Status RunAllocateCurves(const CliContext& ctx, const CurvesAllocateArgs& args) {
+  if (!(args.budget > 0 && std::isfinite(args.budget))) {
+    return InvalidArgument("--budget " + FormatNumber(args.budget, 6) + ", expected > 0");
+  }
+  if (args.periods == 0) return InvalidArgument("--periods 0, expected >= 1");
+  FW_ASSIGN_OR_RETURN(mmm::MmmModel model, LoadMmmModel(ctx, args.source));
+  // allocate's budget is per period; the planner's is the total over the horizon. The split is
+  // held for `periods` periods so new spend's carry-over inside the horizon counts.
+  mmm::PlanOptions options;
+  options.budget = args.budget * static_cast<double>(args.periods);
+  options.periods = args.periods;
+  FW_RETURN_IF_ERROR(ParseBounds(SplitItems(args.mins), "--min", &options.min_per_period));
+  FW_RETURN_IF_ERROR(ParseBounds(SplitItems(args.maxs), "--max", &options.max_per_period));
+  FW_ASSIGN_OR_RETURN(mmm::PlanResult plan, mmm::PlanBudget(model, options));
+  const std::string model_label =
+      args.source.file.empty() ? "workspace model '" + args.source.name + "'" : args.source.file;
+  if (ctx.json) {
+    nlohmann::json lines = nlohmann::json::array(), binding = nlohmann::json::array();
+    for (const auto& c : plan.channels) {
+      lines.push_back({{"channel", c.name}, {"amount", JsonNumber(c.allocation)},
+                       {"share", JsonNumber(c.allocation / args.budget)},
+                       {"current_amount", JsonNumber(c.current)},
+                       {"marginal_roas", JsonNumber(c.marginal_roas)},
+                       {"expected_outcome", JsonNumber(c.expected)},
+                       {"amount_ci", Ci(c.allocation_ci)},
+                       {"binding", c.bound == mmm::BoundState::kFree
+                                       ? nlohmann::json(nullptr)
+                                       : nlohmann::json(mmm::BoundStateName(c.bound))}});
+      if (c.bound != mmm::BoundState::kFree) binding.push_back(c.name);
+    }
+    PrintJson({{"budget", args.budget}, {"method", "curves"}, {"model", model_label},
+               {"periods", plan.periods}, {"allocation", lines},
+               {"expected_outcome", JsonNumber(plan.expected_outcome)},
+               {"current_outcome", JsonNumber(plan.current_outcome)},
+               {"shadow_price", JsonNumber(plan.shadow_price)}, {"binding", binding},
+               {"solver", plan.method},
+               {"message", plan.message.empty() ? nlohmann::json(nullptr) : nlohmann::json(plan.message)}});
+    return OkStatus();
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : plan.channels) {
+    rows.push_back({c.name, FormatNumber(c.allocation, 8), FormatNumber(100 * c.allocation / args.budget, 3) + "%",
+                    FormatNumber(c.current, 6), FormatNumber(c.marginal_roas, 4),
+                    c.bound == mmm::BoundState::kFree ? "-" : mmm::BoundStateName(c.bound)});
+  }
+  std::cout << "allocate (curves, " << model_label << "): " << FormatNumber(args.budget, 8)
+            << " per period, split held for " << plan.periods << " periods\n";
+  PrintTable({"channel", "next amount", "share", "current", "marginal_roas", "binds"}, rows);
+  std::cout << "\nexpected media outcome over " << plan.periods << " periods "
+            << FormatNumber(plan.expected_outcome, 8) << " vs " << FormatNumber(plan.current_outcome, 8)
+            << " at the current split; shadow price "
+            << (std::isfinite(plan.shadow_price) ? FormatNumber(plan.shadow_price, 4) : "n/a") << "\n";
+  if (!plan.message.empty()) std::cout << "note: " << plan.message << "\n";
+  return OkStatus();
+}
 
 void RegisterMmmPlanCommands(CLI::App& group, CliContext& ctx) {
   auto pa = std::make_shared<PlanArgs>();

@@ -16,6 +16,10 @@ void RegisterBanditCommands(CLI::App& app, CliContext& ctx);      // simulate, o
 void RegisterMmmCommands(CLI::App& app, CliContext& ctx);         // mmm fit|plan|curves|simulate
 void RegisterSegmentCommands(CLI::App& app, CliContext& ctx);     // segment
 void RegisterServeCommands(CLI::App& app, CliContext& ctx);       // serve
+void RegisterKeysCommands(CLI::App& app, CliContext& ctx);        // keys create|list|revoke
+void RegisterReportCommands(CLI::App& app, CliContext& ctx);      // report
+void RegisterDemoCommands(CLI::App& app, CliContext& ctx);        // demo
+void AddExampleFooters(CLI::App& app);  // examples.cc: an example in every --help
 
 void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterWorkspaceCommands(app, ctx);
@@ -27,6 +31,10 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterMmmCommands(app, ctx);
   RegisterSegmentCommands(app, ctx);
   RegisterServeCommands(app, ctx);
+  RegisterKeysCommands(app, ctx);
+  RegisterReportCommands(app, ctx);
+  RegisterDemoCommands(app, ctx);
+  AddExampleFooters(app);
 }
 
 }  // namespace fw::cli

@@ -2,6 +2,7 @@
 //
 // workspace.cc: `flywheel info` (workspace summary) and `flywheel sql` (ad-hoc queries).
 #include "cli_context.h"
+#include "clickhouse_backend.h"
 #include "flywheel/store/workspace.h"
 #include "output.h"
 
@@ -83,6 +84,7 @@ Status RunFrameInfo(const CliContext& ctx, store::Workspace& workspace) {
 }
 
 Status RunInfo(const CliContext& ctx, bool frame) {
+  if (ctx.UsesClickHouse()) return RunClickHouseInfo(ctx);
   FW_ASSIGN_OR_RETURN(auto workspace, store::Workspace::Open(ctx.DbPath()));
   if (frame) return RunFrameInfo(ctx, *workspace);
   FW_ASSIGN_OR_RETURN(const auto tables,
