@@ -99,4 +99,28 @@ Result<uint32_t> FindEventCode(const store::EventFrame& frame, std::string_view 
                   (list.empty() ? "none" : list) + ")");
 }
 
+store::EventFrame SelectGroup(const store::EventFrame& frame, const UserGroups& groups,
+                              uint32_t group) {
+  store::EventFrame out;
+  out.events = frame.events;
+  out.channels = frame.channels;
+  out.campaigns = frame.campaigns;
+  out.min_time_us = frame.min_time_us;
+  out.max_time_us = frame.max_time_us;
+  out.user_offsets.push_back(0);
+  for (size_t u = 0; u < frame.num_users(); ++u) {
+    if (groups.GroupOf(u) != group) continue;
+    out.user_ids.push_back(frame.user_ids[u]);
+    for (size_t row = frame.UserBegin(u); row < frame.UserEnd(u); ++row) {
+      out.time_us.push_back(frame.time_us[row]);
+      out.event.push_back(frame.event[row]);
+      out.channel.push_back(frame.channel[row]);
+      out.campaign.push_back(frame.campaign[row]);
+      out.revenue.push_back(frame.revenue[row]);
+    }
+    out.user_offsets.push_back(out.time_us.size());
+  }
+  return out;
+}
+
 }  // namespace fw::analytics

@@ -323,8 +323,15 @@ json BuildBandits(const json& inputs, json& findings, json& problems) {
          rates = json::array(), rows = json::array();
     std::string top;
     double top_prob = -1;
+    // A line is a channel, or a channel x segment cell (allocate --by segment).
+    auto cell_of = [](const json& l) {
+      return l.contains("cell") && l["cell"].is_string() ? l["cell"].get<std::string>()
+                                                          : l.value("channel", "");
+    };
+    const bool by_segment = alloc.contains("by") && alloc["by"].is_string();
+    const std::string unit = by_segment ? "channel/segment" : "channel";
     for (const auto& l : lines) {
-      labels.push_back(l.value("channel", ""));
+      labels.push_back(cell_of(l));
       amounts.push_back(l.value("amount", json()));
       const auto pb = NumAt(l, "prob_best");
       prob.push_back(pb ? json(*pb * 100) : json());
@@ -332,9 +339,9 @@ json BuildBandits(const json& inputs, json& findings, json& problems) {
       rates.push_back(rate ? json(*rate * 1000) : json());
       if (pb && *pb > top_prob) {
         top_prob = *pb;
-        top = l.value("channel", "");
+        top = cell_of(l);
       }
-      rows.push_back({l.value("channel", ""), l.value("history_spend", json()),
+      rows.push_back({cell_of(l), l.value("history_spend", json()),
                       l.value("history_conversions", json()), l.value("rate", json()),
                       l.value("prob_best", json()), l.value("amount", json()),
                       l.value("share", json())});
@@ -342,19 +349,19 @@ json BuildBandits(const json& inputs, json& findings, json& problems) {
     if (!lines.empty()) {
       const std::string alloc_takeaway =
           "Next period's " + FormatMoney(NumAt(alloc, "budget").value_or(0)) + ": " + top +
-          " is the best channel with posterior probability " + FormatPercent(top_prob) +
+          " is the best " + unit + " with posterior probability " + FormatPercent(top_prob) +
           " and gets the largest share.";
       if (takeaway.empty()) takeaway = alloc_takeaway;
       findings["allocation"] = {{"channel", top}, {"prob_best", top_prob},
                                 {"sentence", alloc_takeaway}};
       charts.push_back(MakeChart("bandit-posterior", "Posterior: conversions per 1,000 spent and P(best)",
-                                 "bar", "channel", "conversions per 1,000 spent · P(best) (%)",
+                                 "bar", unit, "conversions per 1,000 spent · P(best) (%)",
                                  labels,
                                  json::array({Series("posterior mean rate ×1000", rates),
                                               Series("P(best) %", prob)}),
                                  alloc_takeaway));
-      charts.push_back(MakeChart("bandit-allocation", "Next period's budget by channel (Thompson)",
-                                 "bar", "channel", "budget (currency)", labels,
+      charts.push_back(MakeChart("bandit-allocation", "Next period's budget by " + unit + " (Thompson)",
+                                 "bar", unit, "budget (currency)", labels,
                                  json::array({Series("amount", amounts)}), alloc_takeaway));
       tables.push_back({{"title", "Allocation of the next budget"},
                         {"columns", {"channel", "past spend", "past conversions", "rate",

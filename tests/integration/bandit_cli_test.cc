@@ -176,6 +176,48 @@ TEST(BanditCliTest, AllocateFromWorkspaceHistory) {
   const std::string first = doc["allocation"][0]["channel"];
   EXPECT_EQ(Flywheel("allocate --budget 1000 --min " + first + ":2000", db).exit_code, 3);
   EXPECT_EQ(Flywheel("allocate --budget 1000 --max nope:5", db).exit_code, 3);
+  EXPECT_EQ(Flywheel("allocate --budget 1000 --attribution nope", db).exit_code, 3);
+  // Every attribution model credits the same purchases in total.
+  double credited_last = 0, credited_linear = 0;
+  const json last = RunJson("allocate --budget 1000", db);
+  for (const auto& line : last["allocation"]) credited_last += line["history_conversions"].get<double>();
+  const json linear = RunJson("allocate --budget 1000 --attribution linear", db);
+  for (const auto& line : linear["allocation"]) {
+    credited_linear += line["history_conversions"].get<double>();
+  }
+  EXPECT_NEAR(credited_last + last["unattributed_conversions"].get<double>(),
+              credited_linear + linear["unattributed_conversions"].get<double>(), 1e-6);
+
+  // --by segment: needs a segmentation, then splits over channel x segment cells.
+  EXPECT_EQ(Flywheel("allocate --budget 1000 --by segment", db).exit_code, 4);
+  ASSERT_EQ(Flywheel("segment --k 3 --seed 1", db).exit_code, 0);
+  const json cells = RunJson("allocate --budget 1000 --by segment --period week", db);
+  ASSERT_TRUE(cells.is_object());
+  EXPECT_EQ(cells["allocation"].size(), 3u * doc["allocation"].size());
+  double cell_total = 0, cell_spend = 0, channel_spend = 0;
+  for (const auto& line : cells["allocation"]) {
+    cell_total += line["amount"].get<double>();
+    cell_spend += line["history_spend"].get<double>();
+    EXPECT_EQ(line["cell"], line["channel"].get<std::string>() + "/" +
+                                line["segment"].get<std::string>());
+  }
+  for (const auto& line : doc["allocation"]) channel_spend += line["history_spend"].get<double>();
+  EXPECT_NEAR(cell_total, 1000.0, 1e-6);
+  EXPECT_NEAR(cell_spend, channel_spend, 1e-6 * channel_spend);  // the split keeps all spend
+  // A minimum on one cell binds; a bare channel name is not a cell here.
+  size_t smallest = 0;
+  for (size_t i = 0; i < cells["allocation"].size(); ++i) {
+    if (cells["allocation"][i]["amount"].get<double>() <
+        cells["allocation"][smallest]["amount"].get<double>()) {
+      smallest = i;
+    }
+  }
+  const std::string cell = cells["allocation"][smallest]["cell"];
+  const json bound = RunJson("allocate --budget 1000 --by segment --min '" + cell + ":400'", db);
+  EXPECT_NEAR(bound["allocation"][smallest]["amount"].get<double>(), 400, 1e-6);
+  EXPECT_EQ(bound["allocation"][smallest]["binding"], "min");
+  EXPECT_EQ(Flywheel("allocate --budget 1000 --by segment --min " + first + ":10", db).exit_code, 3);
+  EXPECT_EQ(Flywheel("allocate --budget 1000 --by variant", db).exit_code, 3);
 }
 
 }  // namespace

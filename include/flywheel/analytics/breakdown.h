@@ -55,4 +55,10 @@ UserGroups GroupByLabel(const store::EventFrame& frame,
 // known event names.
 Result<uint32_t> FindEventCode(const store::EventFrame& frame, std::string_view name);
 
+// The frame restricted to the users of `group` (their rows, in the same order), for kernels
+// without a UserGroups parameter. Dictionaries and the data's time range are the whole frame's,
+// so "the end of the data" means the same in every group. Cost: one copy of those rows.
+store::EventFrame SelectGroup(const store::EventFrame& frame, const UserGroups& groups,
+                              uint32_t group);
+
 }  // namespace fw::analytics

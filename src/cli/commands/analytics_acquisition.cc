@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "analytics_common.h"
+#include "clickhouse_backend.h"
 #include "flywheel/analytics/acquisition.h"
 #include "flywheel/core/time.h"
 #include "output.h"
@@ -24,17 +25,6 @@ struct AcquisitionArgs {
   AnalyticsFlags flags;
 };
 
-Result<std::vector<analytics::SpendRow>> LoadSpend(store::Workspace& workspace) {
-  FW_ASSIGN_OR_RETURN(const auto result,
-                      workspace.Query("SELECT CAST(date AS VARCHAR), channel, spend FROM spend"));
-  std::vector<analytics::SpendRow> rows;
-  for (const auto& row : result.rows) {
-    if (!row[0] || !row[1] || !row[2]) continue;  // the schema forbids NULLs; be safe anyway
-    FW_ASSIGN_OR_RETURN(const int64_t day, ParseDate(*row[0]));
-    rows.push_back({day, *row[1], std::stod(*row[2])});
-  }
-  return rows;
-}
 
 json NullableWithReason(const std::optional<double>& value) {
   return value ? JsonNumber(*value) : json(nullptr);
@@ -47,18 +37,25 @@ Status RunAcquisition(const CliContext& ctx, AcquisitionArgs& args) {
   FW_ASSIGN_OR_RETURN(args.definition.lookback_us,
                       analytics::ParseDurationMicros(args.lookback, "--lookback"));
   FW_ASSIGN_OR_RETURN(args.definition.attribution, analytics::ParseAttribution(args.attribution));
-  FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-  ReportTiming(args.flags, "load", loaded.load_seconds);
-  if (!loaded.frame.events.Find(args.definition.purchase_event)) {
-    return NotFound("--purchase-event '" + args.definition.purchase_event +
-                    "' does not occur in the events table");
+  analytics::AcquisitionResult result;
+  if (ctx.UsesClickHouse()) {  // the same definition, pushed down to ClickHouse (--backend)
+    const double start = NowSeconds();
+    FW_ASSIGN_OR_RETURN(result, ClickHouseAcquisition(ctx, args.definition));
+    ReportTiming(args.flags, "backend", NowSeconds() - start);
+  } else {
+    FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
+    ReportTiming(args.flags, "load", loaded.load_seconds);
+    if (!loaded.frame.events.Find(args.definition.purchase_event)) {
+      return NotFound("--purchase-event '" + args.definition.purchase_event +
+                      "' does not occur in the events table");
+    }
+    FW_ASSIGN_OR_RETURN(const auto spend, LoadSpend(*loaded.workspace));
+    ThreadPool pool;
+    const double start = NowSeconds();
+    FW_ASSIGN_OR_RETURN(result, analytics::ComputeAcquisition(loaded.frame, spend,
+                                                              args.definition, &pool));
+    ReportTiming(args.flags, "kernel", NowSeconds() - start);
   }
-  FW_ASSIGN_OR_RETURN(const auto spend, LoadSpend(*loaded.workspace));
-  ThreadPool pool;
-  const double start = NowSeconds();
-  FW_ASSIGN_OR_RETURN(const auto result, analytics::ComputeAcquisition(loaded.frame, spend,
-                                                                       args.definition, &pool));
-  ReportTiming(args.flags, "kernel", NowSeconds() - start);
   double credited_conversions = 0, credited_revenue = 0;
   for (const auto& ch : result.channels) {
     credited_conversions += ch.attributed_conversions;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "flywheel/core/time.h"
 #include "output.h"
 
 namespace fw::cli {
@@ -15,7 +16,7 @@ void AddAnalyticsFlags(CLI::App* cmd, AnalyticsFlags& flags) {
   cmd->add_option("--by", flags.by, "Breakdown: channel, first_channel, segment, variant");
   cmd->add_option("--experiment", flags.experiment, "Experiment whose variants --by variant uses");
   cmd->add_option("--segment-run", flags.segment_run,
-                  "Segmentation run for --by segment (default: the greatest run_id)");
+                  "Segmentation run for --by segment (default: the latest run)");
   cmd->add_flag("--timing", flags.timing, "Print load and kernel seconds to stderr");
 }
 
@@ -27,6 +28,18 @@ std::string Percent(double rate) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f%%", 100.0 * rate);
   return buf;
+}
+
+Result<std::vector<analytics::SpendRow>> LoadSpend(store::Workspace& workspace) {
+  FW_ASSIGN_OR_RETURN(const auto result,
+                      workspace.Query("SELECT CAST(date AS VARCHAR), channel, spend FROM spend"));
+  std::vector<analytics::SpendRow> rows;
+  for (const auto& row : result.rows) {
+    if (!row[0] || !row[1] || !row[2]) continue;  // the schema forbids NULLs; be safe anyway
+    FW_ASSIGN_OR_RETURN(const int64_t day, ParseDate(*row[0]));
+    rows.push_back({day, *row[1], std::stod(*row[2])});
+  }
+  return rows;
 }
 
 double NowSeconds() {
@@ -74,7 +87,9 @@ Result<analytics::UserGroups> BuildGroups(const LoadedFrame& loaded, const Analy
   if (flags.by == "segment") {
     std::string run = flags.segment_run;
     if (run.empty()) {
-      FW_ASSIGN_OR_RETURN(const auto runs, loaded.workspace->Query("SELECT max(run_id) FROM segments"));
+      FW_ASSIGN_OR_RETURN(const auto runs, loaded.workspace->Query(
+          // The latest run is the one whose rows were written last (run ids are hashes).
+          "SELECT run_id FROM segments ORDER BY rowid DESC LIMIT 1"));
       if (runs.rows.empty() || !runs.rows[0][0]) {
         return NotFound("--by segment: the segments table is empty; run `flywheel segment` first");
       }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "flywheel/analytics/acquisition.h"
 #include "flywheel/analytics/breakdown.h"
 #include "flywheel/core/result.h"
 #include "flywheel/store/event_frame.h"
@@ -26,7 +27,7 @@ namespace fw::cli {
 struct AnalyticsFlags {
   std::string by;          // "", channel, first_channel, segment, variant
   std::string experiment;  // for --by variant
-  std::string segment_run; // for --by segment; empty = the greatest run_id
+  std::string segment_run; // for --by segment; empty = the latest run
   bool timing = false;     // print load and kernel seconds to stderr
 };
 
@@ -46,6 +47,9 @@ Result<LoadedFrame> LoadFrame(const std::string& db_path);
 // breakdown needs has no rows.
 Result<analytics::UserGroups> BuildGroups(const LoadedFrame& loaded, const AnalyticsFlags& flags,
                                           std::optional<uint32_t> entry_event);
+
+// The spend table as rows (date, channel, spend).
+Result<std::vector<analytics::SpendRow>> LoadSpend(store::Workspace& workspace);
 
 // A steady-clock reading in seconds; differences of two readings time a step.
 double NowSeconds();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// bandit.cc: `flywheel simulate`, `flywheel ope` and `flywheel allocate`, thin shells over the pure fw_bandit
+// bandit.cc: `flywheel simulate` and `flywheel ope`, thin shells over the pure fw_bandit
 // library; the named workspace bandits (`flywheel bandit ...`) live in bandit_workspace.cc.
 #include <algorithm>
 #include <fstream>
@@ -15,7 +15,6 @@
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/text_table.h"
 #include "flywheel/store/workspace.h"
-#include "mmm_cli.h"
 #include "output.h"
 
 namespace fw::cli {
@@ -49,18 +48,6 @@ struct OpeArgs {
   double clip = 0.0;
 };
 
-struct AllocateArgs {
-  double budget = 0.0;
-  std::vector<std::string> mins;  // channel:amount
-  std::vector<std::string> maxs;
-  double floor = 0.05;
-  std::string conversion_event = "purchase";
-  int draws = 20000;
-  uint64_t seed = 1;
-  std::string method = "thompson";  // or "curves": the saved mmm model (mmm_plan.cc)
-  ModelSource model;                 // --model FILE / --model-name, for --method curves
-  size_t periods = 13;               // --method curves: horizon the split is held for
-};
 
 json Shares(const std::vector<double>& shares, const bd::Scenario& sc) {
   json out = json::object();
@@ -237,106 +224,6 @@ Status RunOpe(const CliContext& ctx, const OpeArgs& args) {
   return OkStatus();
 }
 
-// Parses repeated or comma-separated CHANNEL:AMOUNT items into `field` of the matching cells.
-Status ApplyBounds(const std::string& flag, const std::vector<std::string>& items,
-                   std::vector<bd::AllocationCell>& cells, double bd::AllocationCell::*field) {
-  for (const auto& group : items) {
-    for (const auto& item : SplitList(group)) {
-      const size_t colon = item.rfind(':');
-      double v = 0.0;
-      if (colon == std::string::npos || !ParseFiniteDouble(item.substr(colon + 1), &v) || v < 0) {
-        return InvalidArgument(flag + " '" + item + "': expected CHANNEL:AMOUNT with AMOUNT >= 0");
-      }
-      const std::string name = item.substr(0, colon);
-      auto it = std::find_if(cells.begin(), cells.end(), [&](const auto& c) { return c.name == name; });
-      if (it == cells.end()) {
-        return InvalidArgument(flag + " '" + item + "': channel '" + name + "' has no spend history");
-      }
-      (*it).*field = v;
-    }
-  }
-  return OkStatus();
-}
-
-Status RunAllocate(const CliContext& ctx, const AllocateArgs& args) {
-  if (args.method == "curves") {
-    return RunAllocateCurves(ctx, {.source = args.model, .budget = args.budget,
-                                   .periods = args.periods, .mins = args.mins, .maxs = args.maxs});
-  }
-  if (args.method != "thompson") {
-    return InvalidArgument("--method '" + args.method + "', expected thompson or curves");
-  }
-  FW_ASSIGN_OR_RETURN(auto ws, store::Workspace::Open(ctx.DbPath(), {.read_only = true}));
-  FW_ASSIGN_OR_RETURN(auto spend, ws->Query(
-      "SELECT channel, sum(spend) FROM spend GROUP BY channel ORDER BY channel"));
-  if (spend.rows.empty()) {
-    return FailedPrecondition("allocate: the workspace has no spend; ingest a spend file first "
-                              "(flywheel ingest --kind spend FILE)");
-  }
-  // Conversions are credited to the channel recorded on the conversion event itself (last
-  // touch as logged); the analytics attribution models plug in here once they exist.
-  FW_ASSIGN_OR_RETURN(auto conv, ws->Query(
-      "SELECT channel, count(*) FROM events WHERE event = ? AND channel IS NOT NULL "
-      "GROUP BY channel", {args.conversion_event}));
-  std::vector<bd::AllocationCell> cells;
-  for (const auto& row : spend.rows) {
-    bd::AllocationCell c;
-    c.name = row[0].value_or("");
-    ParseFiniteDouble(row[1].value_or("0"), &c.spend);
-    cells.push_back(c);
-  }
-  double unmatched = 0.0;
-  for (const auto& row : conv.rows) {
-    double n = 0.0;
-    ParseFiniteDouble(row[1].value_or("0"), &n);
-    auto it = std::find_if(cells.begin(), cells.end(), [&](const auto& c) { return c.name == row[0]; });
-    if (it == cells.end()) unmatched += n;
-    else it->conversions = n;
-  }
-  FW_RETURN_IF_ERROR(ApplyBounds("--min", args.mins, cells, &bd::AllocationCell::min));
-  FW_RETURN_IF_ERROR(ApplyBounds("--max", args.maxs, cells, &bd::AllocationCell::max));
-  bd::AllocateOptions opt{.budget = args.budget, .floor = args.floor, .draws = args.draws,
-                          .seed = args.seed};
-  FW_ASSIGN_OR_RETURN(bd::Allocation a, bd::Allocate(cells, opt));
-  if (ctx.json) {
-    json lines = json::array();
-    for (size_t i = 0; i < a.lines.size(); ++i) {
-      const auto& l = a.lines[i];
-      lines.push_back({{"channel", l.name}, {"history_spend", cells[i].spend},
-                       {"history_conversions", cells[i].conversions},
-                       {"rate", JsonNumber(l.rate)}, {"prob_best", JsonNumber(l.prob_best)},
-                       {"share", JsonNumber(l.share)}, {"amount", JsonNumber(l.amount)},
-                       {"expected_conversions", JsonNumber(l.expected)},
-                       {"expected_ci", {JsonNumber(l.expected_lo), JsonNumber(l.expected_hi)}},
-                       {"binding", l.binding.empty() ? json(nullptr) : json(l.binding)}});
-    }
-    PrintJson({{"budget", args.budget}, {"method", "thompson"}, {"floor", args.floor},
-               {"conversion_event", args.conversion_event},
-               {"unattributed_conversions", unmatched}, {"allocation", lines},
-               {"expected_conversions", JsonNumber(a.expected)},
-               {"expected_ci", {JsonNumber(a.expected_lo), JsonNumber(a.expected_hi)}}});
-    return OkStatus();
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (size_t i = 0; i < a.lines.size(); ++i) {
-    const auto& l = a.lines[i];
-    rows.push_back({l.name, FormatNumber(cells[i].spend, 8), FormatNumber(cells[i].conversions, 8),
-                    FormatNumber(l.rate, 4), FormatNumber(l.prob_best, 3), FormatNumber(l.amount, 8),
-                    FormatNumber(100 * l.share, 3) + "%",
-                    FormatNumber(l.expected, 5) + " [" + FormatNumber(l.expected_lo, 5) + ", " +
-                        FormatNumber(l.expected_hi, 5) + "]",
-                    l.binding.empty() ? "-" : l.binding});
-  }
-  PrintTable({"channel", "spend", "conversions", "conv/spend", "P(best)", "next amount", "share",
-              "expected conversions [95%]", "binds"},
-             rows);
-  std::printf("\ntotal expected conversions %s [%s, %s]; %s '%s' events had no channel with spend\n",
-              FormatNumber(a.expected, 6).c_str(), FormatNumber(a.expected_lo, 6).c_str(),
-              FormatNumber(a.expected_hi, 6).c_str(), FormatNumber(unmatched, 8).c_str(),
-              args.conversion_event.c_str());
-  return OkStatus();
-}
-
 }  // namespace
 
 std::vector<std::string> SplitList(const std::string& text) {
@@ -380,23 +267,6 @@ void RegisterBanditCommands(CLI::App& app, CliContext& ctx) {
   o->add_option("--seed", ope->seed, "Bootstrap seed");
   o->add_option("--clip", ope->clip, "Raise propensities below this value to it");
   o->callback([&ctx, ope] { ctx.action = [&ctx, ope] { return RunOpe(ctx, *ope); }; });
-
-  auto al = std::make_shared<AllocateArgs>();
-  auto* a = app.add_subcommand(
-      "allocate", "Split the next period's budget across channels (Thompson, or --method curves)");
-  a->add_option("--budget", al->budget, "Next period's budget")->required();
-  a->add_option("--min", al->mins, "Minimum per channel, CHANNEL:AMOUNT (repeatable)");
-  a->add_option("--max", al->maxs, "Maximum per channel, CHANNEL:AMOUNT (repeatable)");
-  a->add_option("--floor", al->floor, "Exploration floor: minimum share per channel");
-  a->add_option("--conversion-event", al->conversion_event, "Event counted as a conversion");
-  a->add_option("--draws", al->draws, "Monte Carlo draws");
-  a->add_option("--seed", al->seed, "Seed");
-  a->add_option("--method", al->method,
-                "thompson (conversions per spend) or curves (the saved mmm model's response curves)");
-  a->add_option("--model", al->model.file, "--method curves: model JSON from `mmm fit --model-out`");
-  a->add_option("--model-name", al->model.name, "--method curves: workspace model name (default)");
-  a->add_option("--periods", al->periods, "--method curves: periods the split is held for (13)");
-  a->callback([&ctx, al] { ctx.action = [&ctx, al] { return RunAllocate(ctx, *al); }; });
 
   RegisterBanditWorkspaceCommands(app, ctx);
 }

@@ -195,7 +195,8 @@ Status RunDemo(const CliContext& ctx, const DemoArgs& args) {
                      char budget[64];
                      std::snprintf(budget, sizeof budget, "%.2f", next_budget);
                      FW_ASSIGN_OR_RETURN(json doc, RunCommandJson(db, {"allocate", "--budget",
-                                                                       budget, "--seed", seed}));
+                                                                       budget, "--by", "segment",
+                                                                       "--seed", seed}));
                      inputs["allocation"] = doc;
                      return SaveModel(db, "bandit_allocation", "next_week", doc);
                    }});

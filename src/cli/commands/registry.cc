@@ -16,6 +16,7 @@ void RegisterBanditCommands(CLI::App& app, CliContext& ctx);      // simulate, o
 void RegisterMmmCommands(CLI::App& app, CliContext& ctx);         // mmm fit|plan|curves|simulate
 void RegisterSegmentCommands(CLI::App& app, CliContext& ctx);     // segment
 void RegisterServeCommands(CLI::App& app, CliContext& ctx);       // serve
+void RegisterAllocateCommands(CLI::App& app, CliContext& ctx);    // allocate
 void RegisterKeysCommands(CLI::App& app, CliContext& ctx);        // keys create|list|revoke
 void RegisterReportCommands(CLI::App& app, CliContext& ctx);      // report
 void RegisterDemoCommands(CLI::App& app, CliContext& ctx);        // demo
@@ -31,6 +32,7 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterMmmCommands(app, ctx);
   RegisterSegmentCommands(app, ctx);
   RegisterServeCommands(app, ctx);
+  RegisterAllocateCommands(app, ctx);
   RegisterKeysCommands(app, ctx);
   RegisterReportCommands(app, ctx);
   RegisterDemoCommands(app, ctx);
