@@ -4,16 +4,23 @@
 //
 // Sorting 10M rows by a string user_id inside DuckDB costs seconds, so the loader streams the
 // table unsorted and groups in C++ instead:
-//   1. stream (user_id, time, event, channel, campaign, revenue), interning strings into
-//      dictionaries (a one-entry cache makes runs of the same value cheap);
+//   1. read the distinct user ids, event names, channels and campaigns with DuckDB's 64-bit
+//      hash() of each, then stream (hash(user_id), time, hash(event), hash(channel),
+//      hash(campaign), revenue): integers only, so DuckDB copies no strings into the result and
+//      the loader maps each hash to a dense code in a flat table. Should two distinct values
+//      ever share a hash (or a row's hash be unknown), the loader falls back to streaming the
+//      strings themselves and interning them (a one-entry cache makes runs cheap);
 //   2. renumber users, event names, channels and campaigns in string order, so the frame is the
 //      same whatever order the rows were ingested in ("" sorts first, so code 0 stays "none");
 //   3. counting-sort rows by user (O(n)), then sort each user's few rows by
 //      (time, event, channel, campaign, revenue) in parallel, and gather the columns.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <numeric>
+#include <tuple>
 
 #include "duckdb_util.h"
 #include "flywheel/core/hash.h"
@@ -124,26 +131,164 @@ struct ScannedRows {
   std::vector<uint32_t> user, event, channel, campaign;
   std::vector<int64_t> time_us;
   std::vector<double> revenue;
+  std::vector<std::string> user_values;  // user code -> user_id
 };
 
-}  // namespace
-
-Result<EventFrame> Workspace::LoadEventFrame() {
-  EventFrame frame;
-  frame.channels.Intern("");
-  frame.campaigns.Intern("");
-  UserInterner user_codes;
-  ScannedRows rows;
-  FW_ASSIGN_OR_RETURN(const int64_t expected, QueryInt("SELECT count(*) FROM events"));
-  for (auto* column : {&rows.user, &rows.event, &rows.channel, &rows.campaign}) {
-    column->reserve(static_cast<size_t>(expected));
+// DuckDB hash -> dense code, open addressing. Built once from the distinct values; Find is
+// then read-only.
+class HashCodes {
+ public:
+  // False if `hash` is already taken (two distinct values share a hash).
+  bool Insert(uint64_t hash, uint32_t code) {
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    size_t idx = Mix(hash) & mask_;
+    while (slots_[idx].code != kEmpty) {
+      if (slots_[idx].hash == hash) return false;
+      idx = (idx + 1) & mask_;
+    }
+    slots_[idx] = {hash, code};
+    ++size_;
+    return true;
   }
-  rows.time_us.reserve(static_cast<size_t>(expected));
-  rows.revenue.reserve(static_cast<size_t>(expected));
+  // kEmpty when unknown.
+  uint32_t Find(uint64_t hash) const {
+    size_t idx = Mix(hash) & mask_;
+    while (slots_[idx].code != kEmpty) {
+      if (slots_[idx].hash == hash) return slots_[idx].code;
+      idx = (idx + 1) & mask_;
+    }
+    return kEmpty;
+  }
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t code = kEmpty;
+  };
+  // DuckDB's hashes are well mixed already; one multiply guards against clustered low bits.
+  static uint64_t Mix(uint64_t h) { return (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL; }
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(1024, old.size() * 2), Slot());
+    mask_ = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.code == kEmpty) continue;
+      size_t idx = Mix(slot.hash) & mask_;
+      while (slots_[idx].code != kEmpty) idx = (idx + 1) & mask_;
+      slots_[idx] = slot;
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+// Reads `SELECT DISTINCT column, hash(column)` into `dict` (codes in first-seen order) and
+// `codes`. False on a hash collision.
+Result<bool> ReadDistinct(duckdb_connection con, const std::string& column, Dictionary* dict,
+                          std::vector<std::string>* values, HashCodes* codes) {
+  bool unique = true;
+  FW_RETURN_IF_ERROR(StreamQuery(
+      con, "SELECT " + column + ", hash(" + column + ") FROM events WHERE " + column +
+               " IS NOT NULL GROUP BY " + column,
+      [&](duckdb_data_chunk chunk) {
+        const idx_t n = duckdb_data_chunk_get_size(chunk);
+        auto* text = Column<duckdb_string_t>(chunk, 0);
+        const auto* hash = Column<uint64_t>(chunk, 1);
+        for (idx_t i = 0; i < n && unique; ++i) {
+          uint32_t code = 0;
+          if (dict) {
+            code = dict->Intern(View(&text[i]));
+          } else {
+            code = static_cast<uint32_t>(values->size());
+            values->emplace_back(View(&text[i]));
+          }
+          unique = codes->Insert(hash[i], code);
+        }
+      }));
+  return unique;
+}
+
+// Step 1 on hashes. False (nothing usable in `rows`) when the fallback is needed.
+Result<bool> ScanByHash(duckdb_connection con, EventFrame& frame, ScannedRows& rows) {
+  // Tests set this to exercise the fallback, which real data reaches only on a hash collision.
+  if (const char* force = std::getenv("FW_EVENT_FRAME_BY_STRING"); force && *force == '1') {
+    return false;
+  }
+  HashCodes users, events, channels, campaigns;
+  for (auto [column, dict, codes] :
+       {std::tuple{"user_id", static_cast<Dictionary*>(nullptr), &users},
+        std::tuple{"event", &frame.events, &events},
+        std::tuple{"channel", &frame.channels, &channels},
+        std::tuple{"campaign", &frame.campaigns, &campaigns}}) {
+    FW_ASSIGN_OR_RETURN(const bool unique, ReadDistinct(con, column, dict, &rows.user_values, codes));
+    if (!unique) return false;
+  }
+  bool complete = true;
+  FW_RETURN_IF_ERROR(StreamQuery(
+      con,
+      "SELECT hash(user_id), epoch_us(ts), hash(event), "
+      "CASE WHEN channel IS NULL THEN NULL ELSE hash(channel) END, "
+      "CASE WHEN campaign IS NULL THEN NULL ELSE hash(campaign) END, revenue FROM events",
+      [&](duckdb_data_chunk chunk) {
+        if (!complete) return;  // the fallback will rescan; drain the stream
+        const idx_t n = duckdb_data_chunk_get_size(chunk);
+        const auto* user = Column<uint64_t>(chunk, 0);
+        const auto* time = Column<int64_t>(chunk, 1);
+        const auto* name = Column<uint64_t>(chunk, 2);
+        const auto* chan = Column<uint64_t>(chunk, 3);
+        const auto* camp = Column<uint64_t>(chunk, 4);
+        const auto* rev = Column<double>(chunk, 5);
+        // hash(NULL) is a value in DuckDB, so the query keeps absent channels and campaigns
+        // NULL with a CASE, and the validity masks tell them apart.
+        uint64_t* chan_valid = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, 3));
+        uint64_t* camp_valid = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, 4));
+        uint64_t* rev_valid = duckdb_vector_get_validity(duckdb_data_chunk_get_vector(chunk, 5));
+        uint64_t last_user = 0, last_name = 0, last_chan = 0;
+        uint32_t last_user_code = HashCodes::kEmpty, last_name_code = HashCodes::kEmpty,
+                 last_chan_code = HashCodes::kEmpty;
+        for (idx_t i = 0; i < n; ++i) {
+          if (last_user_code == HashCodes::kEmpty || user[i] != last_user) {
+            last_user = user[i];
+            last_user_code = users.Find(user[i]);
+          }
+          if (last_name_code == HashCodes::kEmpty || name[i] != last_name) {
+            last_name = name[i];
+            last_name_code = events.Find(name[i]);
+          }
+          uint32_t chan_code = kNoValueCode;
+          if (duckdb_validity_row_is_valid(chan_valid, i)) {
+            if (last_chan_code == HashCodes::kEmpty || chan[i] != last_chan) {
+              last_chan = chan[i];
+              last_chan_code = channels.Find(chan[i]);
+            }
+            chan_code = last_chan_code;
+          }
+          uint32_t camp_code = kNoValueCode;
+          if (duckdb_validity_row_is_valid(camp_valid, i)) camp_code = campaigns.Find(camp[i]);
+          if (last_user_code == HashCodes::kEmpty || last_name_code == HashCodes::kEmpty ||
+              chan_code == HashCodes::kEmpty || camp_code == HashCodes::kEmpty) {
+            complete = false;  // a value the distinct pass did not see
+            return;
+          }
+          rows.user.push_back(last_user_code);
+          rows.time_us.push_back(time[i]);
+          rows.event.push_back(last_name_code);
+          rows.channel.push_back(chan_code);
+          rows.campaign.push_back(camp_code);
+          rows.revenue.push_back(duckdb_validity_row_is_valid(rev_valid, i) ? rev[i] : 0.0);
+        }
+      }));
+  return complete;
+}
+
+// Step 1 on strings: the fallback.
+Status ScanByString(duckdb_connection con, EventFrame& frame, ScannedRows& rows) {
+  UserInterner user_codes;
   CachedInterner events(&frame.events), channels(&frame.channels), campaigns(&frame.campaigns);
   FW_RETURN_IF_ERROR(StreamQuery(
-      impl_->con,
-      "SELECT user_id, epoch_us(ts), event, channel, campaign, revenue FROM events",
+      con, "SELECT user_id, epoch_us(ts), event, channel, campaign, revenue FROM events",
       [&](duckdb_data_chunk chunk) {
         const idx_t n = duckdb_data_chunk_get_size(chunk);
         auto* user = Column<duckdb_string_t>(chunk, 0);
@@ -168,10 +313,40 @@ Result<EventFrame> Workspace::LoadEventFrame() {
           rows.revenue.push_back(duckdb_validity_row_is_valid(rev_valid, i) ? rev[i] : 0.0);
         }
       }));
+  rows.user_values.assign(std::make_move_iterator(user_codes.values().begin()),
+                          std::make_move_iterator(user_codes.values().end()));
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<EventFrame> Workspace::LoadEventFrame() {
+  EventFrame frame;
+  frame.channels.Intern("");
+  frame.campaigns.Intern("");
+  ScannedRows rows;
+  FW_ASSIGN_OR_RETURN(const int64_t expected, QueryInt("SELECT count(*) FROM events"));
+  auto reserve = [&] {
+    for (auto* column : {&rows.user, &rows.event, &rows.channel, &rows.campaign}) {
+      column->reserve(static_cast<size_t>(expected));
+    }
+    rows.time_us.reserve(static_cast<size_t>(expected));
+    rows.revenue.reserve(static_cast<size_t>(expected));
+  };
+  reserve();
+  FW_ASSIGN_OR_RETURN(const bool by_hash, ScanByHash(impl_->con, frame, rows));
+  if (!by_hash) {
+    frame = EventFrame();
+    frame.channels.Intern("");
+    frame.campaigns.Intern("");
+    rows = ScannedRows();
+    reserve();
+    FW_RETURN_IF_ERROR(ScanByString(impl_->con, frame, rows));
+  }
 
   const size_t num_rows = rows.time_us.size();
   // Users in string order: sort the codes, then invert.
-  std::deque<std::string>& user_values = user_codes.values();
+  std::vector<std::string>& user_values = rows.user_values;
   std::vector<uint32_t> user_order(user_values.size());
   std::iota(user_order.begin(), user_order.end(), 0u);
   std::sort(user_order.begin(), user_order.end(),

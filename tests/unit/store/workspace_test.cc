@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 namespace fw::store {
@@ -92,6 +93,39 @@ TEST(WorkspaceTest, EventFrameGroupsUsersAndOrdersTime) {
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->num_users(), 0u);
   EXPECT_EQ(empty->user_offsets.size(), 1u);
+}
+
+// The hash-coded scan and the string fallback build the same frame, NULLs and ties included.
+TEST(WorkspaceTest, EventFrameHashAndStringScansAgree) {
+  auto workspace = OpenMemory();
+  ASSERT_TRUE(workspace->Execute(R"sql(
+    INSERT INTO events (key_hi, key_lo, user_id, ts, event, channel, campaign, revenue)
+    SELECT i, i, 'user' || (i * 7919 % 613), TIMESTAMP '2024-01-01' + INTERVAL (i % 997) MINUTE,
+           ['view', 'purchase', 'signup'][1 + i % 3],
+           CASE WHEN i % 5 = 0 THEN NULL ELSE ['email', 'social', 'search'][1 + i % 3] END,
+           CASE WHEN i % 4 = 0 THEN 'c' || (i % 3) ELSE NULL END,
+           CASE WHEN i % 3 = 1 THEN i * 0.5 ELSE NULL END
+    FROM range(5000) t(i))sql").ok());
+  auto by_hash = workspace->LoadEventFrame();
+  ASSERT_TRUE(by_hash.ok()) << by_hash.status().ToString();
+  setenv("FW_EVENT_FRAME_BY_STRING", "1", 1);
+  auto by_string = workspace->LoadEventFrame();
+  unsetenv("FW_EVENT_FRAME_BY_STRING");
+  ASSERT_TRUE(by_string.ok()) << by_string.status().ToString();
+  EXPECT_EQ(by_hash->num_events(), 5000u);
+  EXPECT_EQ(by_hash->user_ids, by_string->user_ids);
+  EXPECT_EQ(by_hash->user_offsets, by_string->user_offsets);
+  EXPECT_EQ(by_hash->time_us, by_string->time_us);
+  EXPECT_EQ(by_hash->event, by_string->event);
+  EXPECT_EQ(by_hash->channel, by_string->channel);
+  EXPECT_EQ(by_hash->campaign, by_string->campaign);
+  EXPECT_EQ(by_hash->revenue, by_string->revenue);
+  ASSERT_EQ(by_hash->channels.size(), by_string->channels.size());
+  for (uint32_t c = 0; c < by_hash->channels.size(); ++c) {
+    EXPECT_EQ(by_hash->channels.Value(c), by_string->channels.Value(c));
+  }
+  ASSERT_EQ(by_hash->campaigns.size(), 4u);  // "", c0, c1, c2
+  EXPECT_EQ(by_hash->events.Value(0), by_string->events.Value(0));
 }
 
 }  // namespace
