@@ -164,8 +164,8 @@ case "$action" in
     cat > "$dir/env" <<EOF
 FW_CH_HTTP1=$(http_port 1)
 FW_CH_HTTP2=$(http_port 2)
-FW_CH_URL_SINGLE=clickhouse://127.0.0.1:$(http_port 1)/flywheel
-FW_CH_URL_CLUSTER=clickhouse://127.0.0.1:$(http_port 1)/flywheel_dist?cluster=$cluster&shards=$shards
+FW_CH_URL_SINGLE='clickhouse://127.0.0.1:$(http_port 1)/flywheel'
+FW_CH_URL_CLUSTER='clickhouse://127.0.0.1:$(http_port 1)/flywheel_dist?cluster=$cluster&shards=$shards'
 EOF
     echo "$dir/env"
     ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-deps.sh: installs everything Flywheel needs to build and test, idempotently.
 #
-# 1. Debian packages (compilers, libraries, Python reference tools for golden tests).
+# 1. Debian packages (compilers, libraries, Python reference tools for golden tests, and
+#    clickhouse-server/-client for the scale-out tests; their system service is disabled).
 # 2. DuckDB, pinned, from the npm registry: libduckdb.so from
 #    @duckdb/node-bindings-linux-x64@1.4.4-r.4 and duckdb.h from duckdb@1.4.4, each checked
 #    against a SHA-256 recorded here. They are unpacked into third_party/duckdb (git-ignored).
@@ -24,6 +25,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-scipy python3-pandas python3-sklearn python3-statsmodels
   chromium
+  clickhouse-server clickhouse-client
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -35,6 +37,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}" >&2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# clickhouse-server's postinst enables and starts a system service (clickhouse-server.service,
+# /etc/init.d/clickhouse-server) on 8123/9000/9009 where an init system runs; Flywheel never
+# uses it: tests and benchmarks start their own servers by hand on 18123+ (see
+# scripts/clickhouse-local-cluster.sh). Stop and disable it so it holds no ports, memory or CPU.
+# In containers without an init system, policy-rc.d already kept it from starting.
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  if systemctl is-enabled --quiet clickhouse-server 2>/dev/null ||
+     systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+    echo "install-deps: stopping and disabling the clickhouse-server system service" >&2
+    $SUDO systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
+  fi
+elif [ -x /etc/init.d/clickhouse-server ] && /etc/init.d/clickhouse-server status >/dev/null 2>&1; then
+  echo "install-deps: stopping the clickhouse-server init.d service" >&2
+  $SUDO /etc/init.d/clickhouse-server stop >/dev/null 2>&1 || true
 fi
 
 install_duckdb() {

@@ -130,9 +130,12 @@ Result<int64_t> Backend::UploadEvents(store::Workspace& staging, int64_t chunk_r
   return sent;
 }
 
-Result<std::vector<std::vector<std::string>>> Backend::QueryRows(const std::string& sql) {
+Result<std::vector<std::vector<std::string>>> Backend::QueryRows(
+    const std::string& sql, const std::vector<std::string>& settings) {
   // skip_unavailable_shards=0 (the default, set anyway): a missing shard fails the query.
-  FW_ASSIGN_OR_RETURN(const std::string body, client_.Query(sql, {"skip_unavailable_shards=0"}));
+  std::vector<std::string> all = {"skip_unavailable_shards=0"};
+  all.insert(all.end(), settings.begin(), settings.end());
+  FW_ASSIGN_OR_RETURN(const std::string body, client_.Query(sql, all));
   return ParseTsv(body);
 }
 

@@ -4,6 +4,11 @@
 // comments name the rule.
 #include "flywheel/clickhouse/metric_sql.h"
 
+#include <cstdio>
+
+#include "flywheel/analytics/breakdown.h"
+#include "flywheel/core/time.h"
+
 #include "flywheel/clickhouse/client.h"
 
 namespace fw::clickhouse {
@@ -26,6 +31,49 @@ std::string StepTimes(const std::string& event) {
 std::string FirstAtOrAfter(const std::string& from_array, const std::string& candidates) {
   return "arrayMap(x -> arrayFirst(y -> y >= x, arrayConcat(" + candidates + ", [" + kNever +
          "])), " + from_array + ")";
+}
+
+// A double as a SQL literal that parses back to the same double.
+std::string DoubleSql(double value) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", value);
+  return std::string("toFloat64(") + buf + ")";
+}
+
+// The user's first_channel label: the smallest channel at the first instant with a channel.
+std::string FirstChannelSql() {
+  return "if(arrayExists(c -> c != '', ch), arrayReduce('min', arrayFilter((c, t) -> c != '' AND "
+         "t = arrayFirst((t2, c2) -> c2 != '', ts, ch), ch, ts)), " +
+         QuoteString(analytics::kNoChannelLabel) + ")";
+}
+
+// std::llround of a Float64 SQL expression `x` (halves away from zero), exactly: x - floor(x)
+// is exact, unlike floor(x + 0.5).
+std::string LlroundSql(const std::string& x) {
+  return "toInt64(if((" + x + ") >= 0, floor(" + x + ") + ((" + x + ") - floor(" + x +
+         ") >= 0.5), -(floor(-(" + x + ")) + (-(" + x + ") - floor(-(" + x + ")) >= 0.5))))";
+}
+
+// WITH items splitting Int64 `total` over the Float64 array `weights` (aligned with the String
+// array `channels`) as analytics::DistributeUnits does; the result `<name>` is an array of
+// (channel, units) in largest-remainder order. Only the per-channel sums matter, so the units
+// are handed out in sorted order instead of being mapped back; no lambda captures an array,
+// which would cost O(n^2) per purchase.
+std::string DistributeSql(const std::string& weights, const std::string& channels,
+                          const std::string& total, const std::string& name) {
+  const std::string s = name + "_s", ex = name + "_ex", fl = name + "_fl", def = name + "_def",
+                    ord = name + "_ord", n = "toInt64(length(" + weights + "))";
+  // The sum runs left to right, as the kernel's loop does (arrayCumSum is a sequential prefix).
+  return "arrayCumSum(" + weights + ")[-1] AS " + s + ", arrayMap(x -> toFloat64(" + total +
+         ") * x / " + s + ", " + weights + ") AS " + ex + ", arrayMap(x -> floor(x), " + ex +
+         ") AS " + fl + ", greatest(toInt64(" + total + ") - toInt64(arraySum(" + fl +
+         ")), toInt64(0)) AS " + def +
+         // Largest remainder first; ties: the lower index (the kernel's stable sort).
+         ", arraySort(arrayMap((e, f, i, c) -> (-(e - f), i, f, c), " + ex + ", " + fl +
+         ", arrayEnumerate(" + weights + "), " + channels + ")) AS " + ord +
+         ", arrayMap((x, p) -> (tupleElement(x, 4), toInt64(tupleElement(x, 3)) + intDiv(" + def +
+         ", " + n + ") + toInt64(p - 1 < " + def + " % " + n + ")), " + ord + ", arrayEnumerate(" +
+         ord + ")) AS " + name;
 }
 
 }  // namespace
@@ -187,6 +235,67 @@ std::string LifecycleSql(const analytics::LifecycleDefinition& definition, int64
          "+ 1) AND A[i] + 1 <= " + last + ", arrayEnumerate(A))) AS dormant_codes "
          "SELECT arrayJoin(arrayConcat(active_codes, dormant_codes)) AS code, count() FROM " +
          view + " GROUP BY code ORDER BY code FORMAT TSV";
+}
+
+std::string AcquisitionUsersSql(const analytics::AcquisitionDefinition& definition,
+                                const std::string& view) {
+  const std::string purchase = QuoteString(definition.purchase_event);
+  const std::string window = std::to_string(definition.conversion_window_us);
+  // Customer: a purchase in [first event, first event + conversion window].
+  return "WITH ts[1] AS t0, " + FirstChannelSql() +
+         " AS label, arrayFilter((r, t, e) -> e = " + purchase + " AND t <= t0 + " + window +
+         ", rev, ts, ev) AS bought SELECT label, " + PeriodSql("t0", definition.period) +
+         " AS p, count(), countIf(notEmpty(bought)), sum(arraySum(bought)) FROM " + view +
+         " GROUP BY label, p ORDER BY label, p FORMAT TSV";
+}
+
+std::string AttributionSql(const analytics::AcquisitionDefinition& definition,
+                           const std::string& view) {
+  const std::string purchase = QuoteString(definition.purchase_event);
+  const std::string lookback = std::to_string(definition.lookback_us);
+  const analytics::AttributionSpec& spec = definition.attribution;
+  // One row per purchase (the ARRAY JOIN clause: 18.16 loses an arrayJoin() alias that later
+  // lambdas capture), then its touches: events with a channel in
+  // [t - lookback, t], sorted by time, ties by channel name.
+  std::string with =
+      "WITH ts[pi] AS t, " + LlroundSql("rev[pi] * 1e6") +
+      " AS runits, arraySort(arrayFilter(x -> tupleElement(x, 2) != '' AND tupleElement(x, 1) "
+      ">= t - " + lookback + " AND tupleElement(x, 1) <= t, arrayMap((a, b) -> (a, b), ts, "
+      "ch))) AS touches, length(touches) AS n, ";
+  std::string weights;
+  switch (spec.model) {
+    case analytics::AttributionModel::kFirst:
+      weights = "arrayMap(i -> toFloat64(i = 1), arrayEnumerate(touches))";
+      break;
+    case analytics::AttributionModel::kLast:
+      weights = "arrayMap(i -> toFloat64(i = n), arrayEnumerate(touches))";
+      break;
+    case analytics::AttributionModel::kLinear:
+      weights = "arrayMap(i -> toFloat64(1), arrayEnumerate(touches))";
+      break;
+    case analytics::AttributionModel::kTimeDecay:
+      weights = "arrayMap(x -> exp2(-(toFloat64(t - tupleElement(x, 1)) / " +
+                DoubleSql(spec.half_life_days * static_cast<double>(kMicrosPerDay)) +
+                ")), touches)";
+      break;
+    case analytics::AttributionModel::kPosition:
+      weights = "arrayMap(i -> if(n = 1, toFloat64(1), if(i = 1, " + DoubleSql(spec.first_share) +
+                ", if(i = n, " + DoubleSql(spec.last_share) + ", " +
+                DoubleSql(spec.middle_share) + " / toFloat64(n - 2)))), arrayEnumerate(touches))";
+      break;
+  }
+  with += weights + " AS w, arrayMap(x -> tupleElement(x, 2), touches) AS tch, " +
+          DistributeSql("w", "tch", "1000000000", "cu") + ", " +
+          DistributeSql("w", "tch", "runits", "ru") + ", ";
+  // A purchase without touches goes to "(none)" whole, so credits sum to the totals.
+  const std::string none = QuoteString(analytics::kNoChannelLabel);
+  with += "arrayJoin(if(n = 0, [(" + none + ", toInt64(1000000000), runits)], arrayConcat("
+          "arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2), toInt64(0)), cu), "
+          "arrayMap(x -> (tupleElement(x, 1), toInt64(0), tupleElement(x, 2)), ru)))) AS credit ";
+  return with + "SELECT tupleElement(credit, 1) AS channel, sum(tupleElement(credit, 2)), "
+                "sum(tupleElement(credit, 3)) FROM " + view +
+                " ARRAY JOIN arrayFilter(i -> ev[i] = " + purchase +
+                ", arrayEnumerate(ev)) AS pi GROUP BY channel ORDER BY channel FORMAT TSV";
 }
 
 }  // namespace fw::clickhouse

@@ -6,6 +6,7 @@
 // they agree with the embedded path to the last bit.
 #include <cmath>
 #include <cstdlib>
+#include <map>
 
 #include "flywheel/clickhouse/backend.h"
 #include "flywheel/clickhouse/metric_sql.h"
@@ -174,6 +175,79 @@ Result<std::vector<analytics::LifecycleTable>> Backend::Lifecycle(
     *fields[kind] += count;
   }
   return std::vector<analytics::LifecycleTable>{std::move(table)};
+}
+
+Result<analytics::AcquisitionResult> Backend::Acquisition(
+    const analytics::AcquisitionDefinition& definition,
+    const std::vector<analytics::SpendRow>& spend) {
+  FW_RETURN_IF_ERROR(definition.Validate());
+  FW_RETURN_IF_ERROR(LoadExtent());
+  FW_RETURN_IF_ERROR(CheckEventsExist({definition.purchase_event}));
+  FW_ASSIGN_OR_RETURN(auto users,
+                      QueryRows(AcquisitionUsersSql(definition, Table("events_by_user"))));
+  // Known limit: the ARRAY JOIN copies a user's arrays once per purchase, and the per-user view
+  // comes out of its GROUP BY in large blocks; at 10M events on one 4 GB server this query ran
+  // out of memory (docs/scaling.md).
+  FW_ASSIGN_OR_RETURN(auto credits, QueryRows(AttributionSql(definition, Table("events_by_user"))));
+  // From here on, the kernel's assembly (src/analytics/acquisition.cc), over exact counts.
+  const analytics::Period period = definition.period;
+  std::map<std::string, analytics::ChannelAcquisition> by_name;
+  std::map<std::pair<int64_t, std::string>, analytics::AcquisitionCell> cells;
+  for (const auto& row : users) {  // label, period, new users, customers, revenue
+    if (row.size() != 5) return Internal("unexpected row in the acquisition answer");
+    analytics::ChannelAcquisition& ch = by_name[row[0]];
+    const auto new_users = static_cast<uint64_t>(ToInt(row[2]));
+    ch.new_users += new_users;
+    ch.customers += static_cast<uint64_t>(ToInt(row[3]));
+    ch.revenue += std::strtod(row[4].c_str(), nullptr);
+    if (new_users > 0) cells[{ToInt(row[1]), row[0]}].new_users += new_users;
+  }
+  analytics::AcquisitionResult result;
+  int64_t total_conversion_units = 0, total_revenue_units = 0;
+  for (const auto& row : credits) {  // channel, conversion units, revenue units
+    if (row.size() != 3) return Internal("unexpected row in the attribution answer");
+    const int64_t conv = ToInt(row[1]), rev = ToInt(row[2]);
+    total_conversion_units += conv;
+    total_revenue_units += rev;
+    if (conv == 0 && rev == 0) continue;
+    analytics::ChannelAcquisition& ch = by_name[row[0]];
+    ch.attributed_conversions = static_cast<double>(conv) / 1e9;
+    ch.attributed_revenue = static_cast<double>(rev) / 1e6;
+  }
+  result.total_conversions = static_cast<uint64_t>(total_conversion_units / 1000000000);
+  result.total_revenue = static_cast<double>(total_revenue_units) / 1e6;
+  for (const analytics::SpendRow& row : spend) {
+    analytics::ChannelAcquisition& ch = by_name[row.channel];
+    ch.spend += row.spend;
+    ch.has_spend_rows = true;
+    cells[{analytics::PeriodOfDay(row.day, period), row.channel}].spend += row.spend;
+  }
+  for (auto& [name, ch] : by_name) {
+    ch.channel = name;
+    if (ch.new_users > 0) {
+      ch.conversion_rate = static_cast<double>(ch.customers) / static_cast<double>(ch.new_users);
+    }
+    if (!ch.has_spend_rows) {
+      ch.cac_null_reason = ch.roas_null_reason = "no spend rows";
+    } else if (ch.customers == 0) {
+      ch.cac_null_reason = "no customers";
+    } else {
+      ch.cac = ch.spend / static_cast<double>(ch.customers);
+    }
+    if (ch.has_spend_rows && ch.spend <= 0) {
+      ch.roas_null_reason = "spend is 0";
+    } else if (ch.has_spend_rows) {
+      ch.roas = ch.revenue / ch.spend;
+    }
+    result.channels.push_back(ch);
+  }
+  for (auto& [key, cell] : cells) {
+    cell.period_index = key.first;
+    cell.start_day = analytics::PeriodStartDay(key.first, period);
+    cell.channel = key.second;
+    result.cells.push_back(cell);
+  }
+  return result;
 }
 
 }  // namespace fw::clickhouse

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "flywheel/analytics/acquisition.h"
 #include "flywheel/analytics/funnel.h"
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/retention.h"
@@ -69,6 +70,11 @@ class Backend {
   Result<analytics::FunnelResult> Funnel(const analytics::FunnelDefinition& definition);
   Result<std::vector<analytics::LifecycleTable>> Lifecycle(
       const analytics::LifecycleDefinition& definition);
+  // Acquisition and attribution over the events here and `spend` (which stays in the embedded
+  // workspace); the per-user work and the credit split run in ClickHouse, in integer units.
+  Result<analytics::AcquisitionResult> Acquisition(
+      const analytics::AcquisitionDefinition& definition,
+      const std::vector<analytics::SpendRow>& spend);
 
  private:
   explicit Backend(BackendUrl url);
@@ -77,7 +83,9 @@ class Backend {
   Status LoadExtent();
   // kNotFound naming the first of `events` that never occurs.
   Status CheckEventsExist(const std::vector<std::string>& events);
-  Result<std::vector<std::vector<std::string>>> QueryRows(const std::string& sql);
+  // `settings`: extra query settings ("name=value").
+  Result<std::vector<std::vector<std::string>>> QueryRows(
+      const std::string& sql, const std::vector<std::string>& settings = {});
 
   BackendUrl url_;
   Client client_;

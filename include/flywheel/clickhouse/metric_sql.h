@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 
+#include "flywheel/analytics/acquisition.h"
 #include "flywheel/analytics/funnel.h"
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/period.h"
@@ -45,5 +46,17 @@ std::string FunnelSql(const analytics::FunnelDefinition& definition, int64_t dat
 // 2 resurrecting, 3 dormant); dormant rows stop at `last_period`.
 std::string LifecycleSql(const analytics::LifecycleDefinition& definition, int64_t last_period,
                          const std::string& view);
+
+// Acquisition, per first-touch channel and period of the first event: rows (label, period index,
+// new users, customers, customers' revenue in their conversion windows). `label` is the
+// first_channel label of docs/metrics.md ("(none)" without a channel).
+std::string AcquisitionUsersSql(const analytics::AcquisitionDefinition& definition,
+                                const std::string& view);
+
+// Attribution of every purchase event to its touches, with the kernel's integer units and
+// largest-remainder split (analytics::DistributeUnits): rows (channel, conversion units of
+// 1e-9, revenue units of 1e-6), channel "(none)" for purchases without a touch.
+std::string AttributionSql(const analytics::AcquisitionDefinition& definition,
+                           const std::string& view);
 
 }  // namespace fw::clickhouse

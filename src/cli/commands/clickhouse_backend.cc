@@ -3,6 +3,7 @@
 // clickhouse_backend.cc: ingest, info and the metrics on a ClickHouse backend.
 #include "clickhouse_backend.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "analytics_common.h"
@@ -152,6 +153,17 @@ Result<std::vector<analytics::LifecycleTable>> ClickHouseLifecycle(
   FW_RETURN_IF_ERROR(NoBreakdown(by));
   FW_ASSIGN_OR_RETURN(auto backend, OpenClickHouse(ctx));
   return backend->Lifecycle(definition);
+}
+
+Result<analytics::AcquisitionResult> ClickHouseAcquisition(
+    const CliContext& ctx, const analytics::AcquisitionDefinition& definition) {
+  std::vector<analytics::SpendRow> spend;
+  if (std::error_code ec; std::filesystem::exists(ctx.DbPath(), ec)) {
+    FW_ASSIGN_OR_RETURN(auto workspace, store::Workspace::Open(ctx.DbPath(), {.read_only = true}));
+    FW_ASSIGN_OR_RETURN(spend, LoadSpend(*workspace));
+  }
+  FW_ASSIGN_OR_RETURN(auto backend, OpenClickHouse(ctx));
+  return backend->Acquisition(definition, spend);
 }
 
 }  // namespace fw::cli

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // clickhouse_backend.h: the ClickHouse side of the commands that accept --backend
-// clickhouse://... (ingest events, info, retention, funnel, lifecycle). Each command checks
+// clickhouse://... (ingest events, info, retention, funnel, lifecycle, acquisition). Each command checks
 // ctx.UsesClickHouse() and calls in here; results come back as the analytics result structs,
 // so the printers are shared with the embedded path.
 //
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli_context.h"
+#include "flywheel/analytics/acquisition.h"
 #include "flywheel/analytics/funnel.h"
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/retention.h"
@@ -43,5 +44,8 @@ Result<analytics::FunnelResult> ClickHouseFunnel(const CliContext& ctx,
 Result<std::vector<analytics::LifecycleTable>> ClickHouseLifecycle(
     const CliContext& ctx, const analytics::LifecycleDefinition& definition,
     const std::string& by);
+// Acquisition: events from ClickHouse, spend from the --db workspace (none when it is absent).
+Result<analytics::AcquisitionResult> ClickHouseAcquisition(
+    const CliContext& ctx, const analytics::AcquisitionDefinition& definition);
 
 }  // namespace fw::cli

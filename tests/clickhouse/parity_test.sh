@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# parity_test.sh FLYWHEEL SOURCE_DIR WORK_DIR: the ClickHouse backend returns the embedded
+# workspace's numbers, on one server and on a two-shard cluster, and fails loudly when it cannot.
+#
+# 1. Starts two local servers (scripts/clickhouse-local-cluster.sh, ports shifted by
+#    FW_CH_PORT_OFFSET, default 700) and generates ~5,000 users (flywheel generate).
+# 2. Ingests the same events.csv into the embedded workspace, one server and the cluster; the
+#    ClickHouse runs read spend from a workspace that holds spend only.
+# 3. Compares the --json output of every command the backend supports (info counts, retention,
+#    funnel, lifecycle, acquisition, with their variants): counts exactly, rates within 1e-12
+#    (compare_json.py).
+# 4. Faults: an unreachable URL exits non-zero naming the endpoint; a re-sent file and an
+#    interrupted-then-rerun ingest leave exact counts; with one shard stopped every query is an
+#    error with no output on stdout, never a partial result.
+# The servers are always stopped by PID (trap EXIT). Exit 77 (skip) without clickhouse-server.
+set -uo pipefail
+
+if [ $# -lt 3 ]; then echo "usage: $0 FLYWHEEL SOURCE_DIR WORK_DIR" >&2; exit 2; fi
+fw=$1
+src=$2
+work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+cluster_script="$src/scripts/clickhouse-local-cluster.sh"
+compare="python3 $here/compare_json.py"
+
+if ! command -v clickhouse-server >/dev/null 2>&1 && [ ! -x /usr/bin/clickhouse-server ]; then
+  echo "SKIP: clickhouse-server is not installed (apt-get install clickhouse-server clickhouse-client)"
+  exit 77
+fi
+export FW_CH_PORT_OFFSET=${FW_CH_PORT_OFFSET:-700}
+
+rm -rf "$work"
+mkdir -p "$work"
+cluster_dir="$work/cluster"
+cleanup() { "$cluster_script" stop "$cluster_dir" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+"$cluster_script" start "$cluster_dir" 2 >/dev/null || { echo "FAIL: could not start the cluster"; exit 1; }
+# shellcheck disable=SC1091
+source "$cluster_dir/env"
+single=$FW_CH_URL_SINGLE
+cluster=$FW_CH_URL_CLUSTER
+echo "servers: $(cat "$cluster_dir"/n*/pid | tr '\n' ' ')(single $single, cluster $cluster)"
+
+data="$work/data"
+"$fw" generate --users 5000 --days 60 --seed 7 --out "$data" >/dev/null || { echo "FAIL: generate"; exit 1; }
+emb="$work/embedded.db"
+spend_only="$work/spend_only.db"
+"$fw" --db "$emb" ingest events "$data/events.csv" >/dev/null || fail "embedded ingest events"
+"$fw" --db "$emb" ingest spend "$data/spend.csv" >/dev/null || fail "embedded ingest spend"
+"$fw" --db "$spend_only" ingest spend "$data/spend.csv" >/dev/null || fail "spend-only ingest"
+expected_events=$("$fw" --db "$emb" --json info | python3 -c 'import json,sys; print(json.load(sys.stdin)["tables"]["events"])')
+expected_users=$("$fw" --db "$emb" --json info | python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])')
+echo "embedded: $expected_events events, $expected_users users"
+
+# Runs `flywheel --json ARGS` on backend $1 (empty: embedded) into $2.json / $2.err / $2.rc.
+run() {
+  local backend=$1 out=$2
+  shift 2
+  if [ -z "$backend" ]; then
+    "$fw" --db "$emb" --json "$@" >"$out.json" 2>"$out.err"
+  else
+    "$fw" --db "$spend_only" --backend "$backend" --json "$@" >"$out.json" 2>"$out.err"
+  fi
+  echo $? >"$out.rc"
+}
+
+# Event count and users of a backend, as "EVENTS USERS FROM TO".
+backend_counts() {
+  "$fw" --backend "$1" --json info |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["events"], d["users"], d["events_from"], d["events_to"])'
+}
+
+# --- ingest ------------------------------------------------------------------------------------
+for name in single cluster; do
+  url=${!name}
+  run "$url" "$work/ingest_$name" ingest events "$data/events.csv"
+  if [ "$(cat "$work/ingest_$name.rc")" != 0 ]; then
+    fail "ingest into $name: $(cat "$work/ingest_$name.err")"
+  fi
+done
+embedded_extent=$("$fw" --db "$emb" --json info | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["events_from"], d["events_to"])')
+for name in single cluster; do
+  got=$(backend_counts "${!name}")
+  if [ "$got" = "$expected_events $expected_users $embedded_extent" ]; then
+    pass "info on $name: $got"
+  else
+    fail "info on $name: '$got', expected '$expected_events $expected_users $embedded_extent'"
+  fi
+done
+# Every shard holds users of its own: sipHash64(user_id) splits them, none is on both.
+shard_users=$(for port in "$FW_CH_HTTP1" "$FW_CH_HTTP2"; do
+  curl -fsS "http://127.0.0.1:$port/" --data-binary "SELECT uniqExact(user_id) FROM flywheel_dist.events_local FORMAT TSV"
+done | tr '\n' ' ')
+read -r u1 u2 <<<"$shard_users"
+if [ "${u1:-0}" -gt 0 ] && [ "${u2:-0}" -gt 0 ] && [ $((u1 + u2)) = "$expected_users" ]; then
+  pass "shards hold $u1 + $u2 users"
+else
+  fail "shard users '$shard_users' do not add up to $expected_users"
+fi
+
+# --- parity of every supported command ----------------------------------------------------------
+commands=(
+  "retention"
+  "retention --period day --periods 30"
+  "retention --period month --periods 3"
+  "retention --start-event purchase --return-event purchase"
+  "retention --mode first-time --return-event add_to_cart"
+  "retention --mode unbounded"
+  "retention --min-occurrences 3 --period day --periods 14"
+  "funnel signup view add_to_cart purchase"
+  "funnel signup view add_to_cart purchase --order any"
+  "funnel view add_to_cart purchase --window 1h"
+  "funnel view purchase --window 30d"
+  "lifecycle"
+  "lifecycle --period day"
+  "lifecycle --period month --event purchase"
+  "acquisition"
+  "acquisition --attribution first --period day"
+  "acquisition --attribution linear"
+  "acquisition --attribution time-decay"
+  "acquisition --attribution position"
+  "acquisition --attribution position:30/50/20 --lookback 3d --conversion-window 7d --period month"
+)
+i=0
+for cmd in "${commands[@]}"; do
+  i=$((i + 1))
+  # shellcheck disable=SC2086
+  run "" "$work/c${i}_embedded" $cmd
+  if [ "$(cat "$work/c${i}_embedded.rc")" != 0 ]; then
+    fail "embedded '$cmd': $(cat "$work/c${i}_embedded.err")"
+    continue
+  fi
+  for name in single cluster; do
+    # shellcheck disable=SC2086
+    run "${!name}" "$work/c${i}_$name" $cmd
+    if [ "$(cat "$work/c${i}_$name.rc")" != 0 ]; then
+      fail "$name '$cmd' exited $(cat "$work/c${i}_$name.rc"): $(cat "$work/c${i}_$name.err")"
+    elif $compare "$work/c${i}_embedded.json" "$work/c${i}_$name.json" "$name '$cmd'"; then
+      pass "$name '$cmd'"
+    else
+      fail "$name '$cmd' differs from embedded"
+    fi
+  done
+done
+
+# Unknown events are kNotFound (exit 4) on every backend.
+for name in single cluster; do
+  run "${!name}" "$work/nosuch_$name" funnel signup nosuch
+  if [ "$(cat "$work/nosuch_$name.rc")" = 4 ]; then pass "$name: unknown funnel step exits 4"
+  else fail "$name: unknown funnel step exited $(cat "$work/nosuch_$name.rc")"; fi
+done
+
+# --- re-sent and interrupted ingests ------------------------------------------------------------
+for name in single cluster; do
+  run "${!name}" "$work/resend_$name" ingest events "$data/events.csv"
+  got=$(backend_counts "${!name}")
+  if [ "$(cat "$work/resend_$name.rc")" = 0 ] && [ "$got" = "$expected_events $expected_users $embedded_extent" ]; then
+    pass "re-sent file on $name leaves $got"
+  else
+    fail "re-sent file on $name: rc $(cat "$work/resend_$name.rc"), counts '$got'"
+  fi
+done
+# An ingest cut off after part of the file (here: its first 40,000 rows were sent), then re-run
+# in full, into fresh databases.
+head -n 40001 "$data/events.csv" >"$work/part.csv"
+single_rerun=${single/\/flywheel/\/flywheel_rerun}
+cluster_rerun=${cluster/\/flywheel_dist/\/flywheel_rerun_dist}
+for url in "$single_rerun" "$cluster_rerun"; do
+  run "$url" "$work/part" ingest events "$work/part.csv"
+  run "$url" "$work/rerun" ingest events "$data/events.csv"
+  got=$(backend_counts "$url")
+  if [ "$(cat "$work/rerun.rc")" = 0 ] && [ "$got" = "$expected_events $expected_users $embedded_extent" ]; then
+    pass "interrupted then re-run ingest on $url leaves $got"
+  else
+    fail "interrupted then re-run ingest on $url: counts '$got', expected '$expected_events $expected_users $embedded_extent'"
+  fi
+  run "$url" "$work/rerun_retention" retention
+  if $compare "$work/c1_embedded.json" "$work/rerun_retention.json" "re-run retention on $url"; then
+    pass "retention after the re-run on $url equals embedded"
+  else
+    fail "retention after the re-run on $url"
+  fi
+done
+
+# --- faults -------------------------------------------------------------------------------------
+dead_port=$((18122 + FW_CH_PORT_OFFSET + 50))
+run "clickhouse://127.0.0.1:$dead_port/flywheel" "$work/dead" retention
+if [ "$(cat "$work/dead.rc")" != 0 ] && grep -q "cannot reach ClickHouse at http://127.0.0.1:$dead_port" "$work/dead.err" \
+   && [ ! -s "$work/dead.json" ]; then
+  pass "unreachable backend exits $(cat "$work/dead.rc"): $(head -1 "$work/dead.err")"
+else
+  fail "unreachable backend: rc $(cat "$work/dead.rc"), stderr '$(cat "$work/dead.err")'"
+fi
+
+"$cluster_script" stop-one "$cluster_dir" 2
+for cmd in "info" "retention" "funnel signup view add_to_cart purchase" "lifecycle" "acquisition" \
+           "ingest events $data/events.csv"; do
+  # shellcheck disable=SC2086
+  run "$cluster" "$work/down" $cmd
+  if [ "$(cat "$work/down.rc")" != 0 ] && [ ! -s "$work/down.json" ] && [ -s "$work/down.err" ]; then
+    pass "shard 2 down: '$cmd' fails (rc $(cat "$work/down.rc")): $(head -c 120 "$work/down.err")"
+  else
+    fail "shard 2 down: '$cmd' gave rc $(cat "$work/down.rc") and $(wc -c <"$work/down.json") bytes of output"
+  fi
+done
+# The single server (shard 1) still answers on its own database.
+run "$single" "$work/after" retention
+if [ "$(cat "$work/after.rc")" = 0 ] && $compare "$work/c1_embedded.json" "$work/after.json" "single after stop-one"; then
+  pass "single server still answers with shard 2 down"
+else
+  fail "single server after stop-one"
+fi
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures check(s) failed; outputs in $work"
+  exit 1
+fi
+echo "all ClickHouse parity and fault checks passed"
