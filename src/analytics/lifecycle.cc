@@ -148,6 +148,8 @@ Result<std::vector<StickinessDay>> ComputeStickiness(const store::EventFrame& fr
     if (day.mau > 0) day.dau_over_mau = static_cast<double>(day.dau) / static_cast<double>(day.mau);
     day.wau_partial = d + 1 < 7;
     day.mau_partial = d + 1 < 30;
+    // docs/metrics.md, "End of data": elapsed when the day's end is at most data_end + 1 us.
+    day.incomplete = (day.day + 1) * kMicrosPerDay > frame.max_time_us + 1;
   }
   return days;
 }

@@ -58,6 +58,7 @@ struct StickinessDay {
   std::optional<double> dau_over_mau;  // null when mau is 0
   bool wau_partial = false;  // fewer than 7 days of data up to `day`
   bool mau_partial = false;  // fewer than 30 days of data up to `day`
+  bool incomplete = false;   // the day has not fully elapsed by the end of the data
 };
 
 // DAU/WAU/MAU per UTC day of the data, for activity `event` (empty = any). Errors as

@@ -105,17 +105,18 @@ Status RunStickiness(const CliContext& ctx, const StickinessArgs& args) {
                       {"mau", d.mau},
                       {"dau_over_mau", OptionalNumber(d.dau_over_mau)},
                       {"wau_partial", d.wau_partial},
-                      {"mau_partial", d.mau_partial}});
+                      {"mau_partial", d.mau_partial},
+                      {"incomplete", d.incomplete}});
     }
     PrintJson({{"days", rows}});
     return OkStatus();
   }
   std::cout << "stickiness per UTC day (WAU/MAU are rolling 7/30 days ending that day; "
-            << "* = fewer days of data than the window)\n";
+            << "* = fewer days of data than the window; a date with * has not fully elapsed)\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : days) {
     auto count = [](uint64_t n) { return FormatCount(static_cast<long long>(n)); };
-    rows.push_back({FormatDate(d.day), count(d.dau), count(d.wau) + (d.wau_partial ? "*" : ""),
+    rows.push_back({FormatDate(d.day) + (d.incomplete ? "*" : ""), count(d.dau), count(d.wau) + (d.wau_partial ? "*" : ""),
                     count(d.mau) + (d.mau_partial ? "*" : ""),
                     d.dau_over_mau ? Percent(*d.dau_over_mau) : "n/a"});
   }

@@ -99,8 +99,25 @@ TEST(StickinessTest, MatchesBruteForceOnRandomLogs) {
       EXPECT_EQ(got.wau, want[1]) << "trial " << trial;
       EXPECT_EQ(got.mau, want[2]) << "trial " << trial;
       ASSERT_TRUE(got.dau_over_mau.has_value() || got.mau == 0);
+      // Only a day that ends after the last event (plus 1 us) is incomplete.
+      EXPECT_EQ(got.incomplete, (got.day + 1) * kMicrosPerDay > frame.max_time_us + 1);
     }
   }
+}
+
+TEST(StickinessTest, LastDayIsIncompleteUnlessItsLastMicrosecondIsCovered) {
+  auto us = [](const char* t) { return ParseTimestamp(t).value(); };
+  std::vector<Row> rows = {{"u1", us("2024-01-01T10:00:00Z"), "open"},
+                           {"u2", us("2024-01-02T00:15:00Z"), "open"}};
+  auto partial = ComputeStickiness(BuildFrame(rows), "");
+  ASSERT_TRUE(partial.ok());
+  ASSERT_EQ(partial->size(), 2u);
+  EXPECT_FALSE((*partial)[0].incomplete);
+  EXPECT_TRUE((*partial)[1].incomplete);  // 15 minutes of 2024-01-02
+  rows[1].time_us = us("2024-01-02T23:59:59Z") + 999999;  // the day's last microsecond
+  auto full = ComputeStickiness(BuildFrame(rows), "");
+  ASSERT_TRUE(full.ok());
+  EXPECT_FALSE(full->back().incomplete);
 }
 
 TEST(LifecycleTest, HandBuiltWeeks) {
