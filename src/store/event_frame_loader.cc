@@ -390,12 +390,14 @@ Result<EventFrame> Workspace::LoadEventFrame() {
     for (size_t u = begin; u < end; ++u) {
       const auto first = perm.begin() + static_cast<std::ptrdiff_t>(frame.user_offsets[u]);
       const auto last = perm.begin() + static_cast<std::ptrdiff_t>(frame.user_offsets[u + 1]);
-      std::sort(first, last, [&](uint32_t a, uint32_t b) {
+      const auto before = [&](uint32_t a, uint32_t b) {
         return std::tie(rows.time_us[a], rows.event[a], rows.channel[a], rows.campaign[a],
                         rows.revenue[a]) < std::tie(rows.time_us[b], rows.event[b],
                                                     rows.channel[b], rows.campaign[b],
                                                     rows.revenue[b]);
-      });
+      };
+      // Logs usually arrive in time order, so most users need no sort at all.
+      if (!std::is_sorted(first, last, before)) std::sort(first, last, before);
       for (auto it = first; it != last; ++it) {
         const size_t out = static_cast<size_t>(it - perm.begin());
         frame.time_us[out] = rows.time_us[*it];
