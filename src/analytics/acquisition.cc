@@ -141,6 +141,24 @@ Status AcquisitionDefinition::Validate() const {
   return OkStatus();
 }
 
+void DeriveChannelRates(ChannelAcquisition& ch) {
+  if (ch.new_users > 0) {
+    ch.conversion_rate = static_cast<double>(ch.customers) / static_cast<double>(ch.new_users);
+  }
+  if (!ch.has_spend_rows) {
+    ch.cac_null_reason = ch.roas_null_reason = "no spend rows";
+  } else if (ch.customers == 0) {
+    ch.cac_null_reason = "no customers";
+  } else {
+    ch.cac = ch.spend / static_cast<double>(ch.customers);
+  }
+  if (ch.has_spend_rows && ch.spend <= 0) {
+    ch.roas_null_reason = "spend is 0";
+  } else if (ch.has_spend_rows) {
+    ch.roas = ch.revenue / ch.spend;
+  }
+}
+
 void DistributeUnits(const std::vector<double>& weights, int64_t total_units,
                      std::vector<int64_t>& out) {
   const size_t n = weights.size();
@@ -277,21 +295,7 @@ Result<AcquisitionResult> ComputeAcquisition(const store::EventFrame& frame,
   }
   for (auto& [name, ch] : by_name) {
     ch.channel = name;
-    if (ch.new_users > 0) {
-      ch.conversion_rate = static_cast<double>(ch.customers) / static_cast<double>(ch.new_users);
-    }
-    if (!ch.has_spend_rows) {
-      ch.cac_null_reason = ch.roas_null_reason = "no spend rows";
-    } else if (ch.customers == 0) {
-      ch.cac_null_reason = "no customers";
-    } else {
-      ch.cac = ch.spend / static_cast<double>(ch.customers);
-    }
-    if (ch.has_spend_rows && ch.spend <= 0) {
-      ch.roas_null_reason = "spend is 0";
-    } else if (ch.has_spend_rows) {
-      ch.roas = ch.revenue / ch.spend;
-    }
+    DeriveChannelRates(ch);
     result.channels.push_back(ch);
   }
   for (auto& [key, cell] : cells) {

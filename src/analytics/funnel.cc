@@ -176,6 +176,23 @@ double Quantile(std::vector<double>& values, double q) {
   return low + (h - static_cast<double>(lo)) * (high - low);
 }
 
+void DeriveStepConversions(std::vector<FunnelStep>& steps, size_t j) {
+  FunnelStep& step = steps[j];
+  if (j == 0) {
+    if (step.users > 0) step.conversion_from_first = 1.0;
+    return;
+  }
+  const uint64_t previous_users = steps[j - 1].users;
+  const uint64_t first_users = steps[0].users;
+  if (previous_users > 0) {
+    step.conversion_from_previous =
+        static_cast<double>(step.users) / static_cast<double>(previous_users);
+  }
+  if (first_users > 0) {
+    step.conversion_from_first = static_cast<double>(step.users) / static_cast<double>(first_users);
+  }
+}
+
 Result<FunnelResult> ComputeFunnel(const store::EventFrame& frame,
                                    const FunnelDefinition& definition, const UserGroups& groups,
                                    ThreadPool* pool) {
@@ -257,28 +274,19 @@ Result<FunnelResult> ComputeFunnel(const store::EventFrame& frame,
         seconds.insert(seconds.end(), part.begin(), part.end());
       }
       table.in_progress += open_at[j];
-      if (j == 0) {
-        if (step.users > 0) step.conversion_from_first = 1.0;
-      } else {
+      table.steps.push_back(std::move(step));
+      DeriveStepConversions(table.steps, j);
+      FunnelStep& added = table.steps.back();
+      if (j > 0) {
         const uint64_t previous_users = table.steps[j - 1].users;
-        const uint64_t first_users = table.steps[0].users;
-        if (previous_users > 0) {
-          step.conversion_from_previous =
-              static_cast<double>(step.users) / static_cast<double>(previous_users);
-        }
-        if (first_users > 0) {
-          step.conversion_from_first =
-              static_cast<double>(step.users) / static_cast<double>(first_users);
-        }
         // Users who stopped at step j-1 with an open window are in progress, not dropped.
-        step.in_progress = open_at[j - 1];
-        step.dropped = previous_users - step.users - step.in_progress;
+        added.in_progress = open_at[j - 1];
+        added.dropped = previous_users - added.users - added.in_progress;
         if (!seconds.empty()) {
-          step.median_seconds = Quantile(seconds, 0.5);
-          step.p90_seconds = Quantile(seconds, 0.9);
+          added.median_seconds = Quantile(seconds, 0.5);
+          added.p90_seconds = Quantile(seconds, 0.9);
         }
       }
-      table.steps.push_back(std::move(step));
     }
     result.groups.push_back(std::move(table));
   }

@@ -117,29 +117,20 @@ Result<analytics::FunnelResult> Backend::Funnel(const analytics::FunnelDefinitio
     step.users = static_cast<uint64_t>(ToInt(row[j]));
     const auto open_here = static_cast<uint64_t>(ToInt(row[k + j]));
     table.in_progress += open_here;
-    if (j == 0) {
-      if (step.users > 0) step.conversion_from_first = 1.0;
-    } else {
+    table.steps.push_back(std::move(step));
+    analytics::DeriveStepConversions(table.steps, j);
+    analytics::FunnelStep& added = table.steps.back();
+    if (j > 0) {
       const uint64_t previous_users = table.steps[j - 1].users;
-      const uint64_t first_users = table.steps[0].users;
-      if (previous_users > 0) {
-        step.conversion_from_previous =
-            static_cast<double>(step.users) / static_cast<double>(previous_users);
-      }
-      if (first_users > 0) {
-        step.conversion_from_first =
-            static_cast<double>(step.users) / static_cast<double>(first_users);
-      }
-      step.in_progress = static_cast<uint64_t>(ToInt(row[k + j - 1]));
-      step.dropped = previous_users - step.users - step.in_progress;
+      added.in_progress = static_cast<uint64_t>(ToInt(row[k + j - 1]));
+      added.dropped = previous_users - added.users - added.in_progress;
       const size_t base = 2 * k + 6 * (j - 1);  // d_j array (ignored), n, q50 lo/hi, q90 lo/hi
       const int64_t n = ToInt(row[base + 1]);
       if (n > 0) {
-        step.median_seconds = Interpolate(n, 0.5, ToInt(row[base + 2]), ToInt(row[base + 3]));
-        step.p90_seconds = Interpolate(n, 0.9, ToInt(row[base + 4]), ToInt(row[base + 5]));
+        added.median_seconds = Interpolate(n, 0.5, ToInt(row[base + 2]), ToInt(row[base + 3]));
+        added.p90_seconds = Interpolate(n, 0.9, ToInt(row[base + 4]), ToInt(row[base + 5]));
       }
     }
-    table.steps.push_back(std::move(step));
   }
   result.groups.push_back(std::move(table));
   return result;
@@ -224,21 +215,7 @@ Result<analytics::AcquisitionResult> Backend::Acquisition(
   }
   for (auto& [name, ch] : by_name) {
     ch.channel = name;
-    if (ch.new_users > 0) {
-      ch.conversion_rate = static_cast<double>(ch.customers) / static_cast<double>(ch.new_users);
-    }
-    if (!ch.has_spend_rows) {
-      ch.cac_null_reason = ch.roas_null_reason = "no spend rows";
-    } else if (ch.customers == 0) {
-      ch.cac_null_reason = "no customers";
-    } else {
-      ch.cac = ch.spend / static_cast<double>(ch.customers);
-    }
-    if (ch.has_spend_rows && ch.spend <= 0) {
-      ch.roas_null_reason = "spend is 0";
-    } else if (ch.has_spend_rows) {
-      ch.roas = ch.revenue / ch.spend;
-    }
+    analytics::DeriveChannelRates(ch);
     result.channels.push_back(ch);
   }
   for (auto& [key, cell] : cells) {

@@ -93,6 +93,10 @@ Result<AcquisitionResult> ComputeAcquisition(const store::EventFrame& frame,
                                              const AcquisitionDefinition& definition,
                                              ThreadPool* pool = nullptr);
 
+// Fills conversion_rate, cac and roas (or their null reasons) of `ch` from its counts, spend
+// and revenue: the one rule every backend applies (docs/metrics.md, "Acquisition").
+void DeriveChannelRates(ChannelAcquisition& ch);
+
 // Splits `total_units` over weights (>= 0, not all 0) by largest remainder: out sums to
 // total_units exactly; ties go to the lower index. Exposed for tests.
 void DistributeUnits(const std::vector<double>& weights, int64_t total_units,

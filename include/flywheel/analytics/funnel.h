@@ -65,6 +65,10 @@ struct FunnelResult {
   int64_t data_end_us = 0;
 };
 
+// Sets step `j`'s conversion_from_previous and conversion_from_first from the users of the
+// steps before it (null when the denominator is 0): the one rule every backend applies.
+void DeriveStepConversions(std::vector<FunnelStep>& steps, size_t j);
+
 // Computes the funnel as defined in docs/metrics.md.
 //
 // Errors: kInvalidArgument (definition), kNotFound (a step event never occurs),

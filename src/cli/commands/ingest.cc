@@ -41,7 +41,8 @@ Status RunIngest(const CliContext& ctx, const IngestArgs& args) {
   nlohmann::json files = nlohmann::json::array();
   ingest::IngestSummary total;
   for (size_t i = 0; i < args.files.size(); ++i) {
-    ingest::IngestOptions options{.kind = kind};
+    ingest::IngestOptions options;
+    options.kind = kind;
     if (!args.rejects_csv.empty()) {
       options.rejects_csv_path =
           args.files.size() == 1 ? args.rejects_csv : args.rejects_csv + "." + std::to_string(i + 1);
