@@ -58,4 +58,18 @@ std::map<std::string, int> AlertEngine::States() const {
   return out;
 }
 
+size_t AlertEngine::ForgetRemovedRules(const std::set<std::string>& rules) {
+  size_t n = 0;
+  for (auto it = states_.begin(); it != states_.end();) {
+    const std::string rule = it->first.substr(0, it->first.find('['));
+    if (it->second.kind == "drop" && !rules.count(rule)) {
+      it = states_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
 }  // namespace fw::server

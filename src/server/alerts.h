@@ -7,6 +7,8 @@
 //   budget:<bandit>           a budgeted bandit has spent its whole budget;
 //   conversion_drop:<event>   the last hour of data has >= 30% fewer <event> events than the
 //                             mean hour of the 24 hours before it (needs a baseline of >= 5/h).
+// User rules (kind "drop", table alert_rules, see flywheel/server/alert_rules.h) give one
+// signal per rule, or per rule and channel/campaign value: "<rule>[channel=email]".
 // A check produces a Signal per rule instance; Update turns signals into state changes
 // (firing <-> resolved) and returns the transitions so the caller can log them in
 // `alerts_log`.
@@ -16,16 +18,20 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "flywheel/server/alert_rules.h"
+#include "flywheel/store/event_frame.h"
+
 namespace fw::server {
 
 struct AlertSignal {
   std::string name;     // rule instance, e.g. "srm:checkout_test"
-  std::string kind;     // srm | budget | conversion_drop
+  std::string kind;     // srm | budget | conversion_drop | drop
   bool firing = false;
   std::string message;  // why, with the numbers
   double value = 0;     // the watched number (p-value, remaining budget, drop share)
@@ -51,6 +57,10 @@ class AlertEngine {
   // name -> 1 firing / 0 resolved, for /metrics.
   std::map<std::string, int> States() const;
 
+  // Forgets the states of user drop rules (kind "drop", name "<rule>" or "<rule>[...]") whose
+  // rule is not in `rules`, so a removed rule leaves /v1/alerts and /metrics. Returns how many.
+  size_t ForgetRemovedRules(const std::set<std::string>& rules);
+
  private:
   struct State {
     std::string kind, message;
@@ -60,5 +70,9 @@ class AlertEngine {
   };
   std::map<std::string, State> states_;
 };
+
+// The signals of one user rule over `frame` (none when the metric's event is absent or the
+// baseline is too small). Defined in alert_rules.cc. Pure; O(num_events).
+std::vector<AlertSignal> RuleSignals(const AlertRule& rule, const store::EventFrame& frame);
 
 }  // namespace fw::server

@@ -47,6 +47,7 @@ std::string SessionOf(const httplib::Request& req) {
 std::string LoginHtml(bool failed) {
   std::string page = R"HTML(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Flywheel: log in</title>
+<link rel="icon" href="data:,">
 <style>body{font-family:system-ui,sans-serif;background:#f5f6f8;display:flex;justify-content:center;margin-top:12vh}
 form{background:#fff;padding:24px 28px;border-radius:8px;box-shadow:0 1px 3px #0003;width:380px}
 input{width:100%;box-sizing:border-box;padding:6px;margin:8px 0;font-family:monospace}

@@ -11,6 +11,7 @@ namespace fw::server {
 const char* DashboardHtml() {
   return R"HTML(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Flywheel live</title>
+<link rel="icon" href="data:,">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#1d2430}
@@ -34,7 +35,7 @@ td:first-child,th:first-child{text-align:left}
 <section><h2>Bandits: spend share and posterior intervals</h2><div id="bandits"></div></section>
 <section><h2>Experiments</h2><div id="experiments"></div></section>
 <section><h2>Retention (weekly cohorts)</h2><div id="retention"></div></section>
-<section><h2>Funnel</h2><div class="muted">steps: <input id="steps" value="signup,activate,purchase" size="30"></div><div id="funnel"></div></section>
+<section><h2>Funnel</h2><div class="muted">steps: <input id="steps" value="signup,view,add_to_cart,purchase" size="34"></div><div id="funnel"></div></section>
 </main>
 <script>
 "use strict";

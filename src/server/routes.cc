@@ -7,6 +7,7 @@
 
 #include "analytics_api.h"
 #include "experiment_service.h"
+#include "flywheel/server/alert_rules.h"
 #include "flywheel/core/time.h"
 #include "flywheel/server/status_http.h"
 #include "request_body.h"
@@ -56,6 +57,13 @@ Result<double> NumberField(const json& body, const std::string& name, double fal
   const double v = it->get<double>();
   if (!std::isfinite(v)) return InvalidArgument(name + ": expected a finite number");
   return v;
+}
+
+json AlertRuleJson(const AlertRule& r) {
+  return json{{"name", r.name}, {"kind", "drop"}, {"metric", r.metric},
+              {"by", r.by.empty() ? json() : json(r.by)}, {"drop", r.drop_share},
+              {"window_s", static_cast<double>(r.window_us) / 1e6},
+              {"created_at", r.created_at.empty() ? json() : json(r.created_at)}};
 }
 
 }  // namespace
@@ -157,9 +165,21 @@ void Server::Impl::RegisterRoutes() {
     FW_ASSIGN_OR_RETURN(std::string name, RequiredParam(req, "experiment"));
     FW_ASSIGN_OR_RETURN(std::string user, RequiredParam(req, "user_id"));
     experiment::ExperimentDefinition def;
+    bool cached = false;
     {
-      std::lock_guard<std::mutex> lock(workspace_mu);
-      FW_ASSIGN_OR_RETURN(def, LoadExperiment(*workspace, name));
+      std::lock_guard<std::mutex> lock(experiments_mu);
+      if (auto it = experiments.find(name); it != experiments.end()) {
+        def = it->second;
+        cached = true;
+      }
+    }
+    if (!cached) {
+      {
+        std::lock_guard<std::mutex> lock(workspace_mu);
+        FW_ASSIGN_OR_RETURN(def, LoadExperiment(*workspace, name));
+      }
+      std::lock_guard<std::mutex> lock(experiments_mu);
+      experiments.emplace(name, def);
     }
     json out = AssignmentJson(def, user);
     if (!out["variant"].is_null()) {
@@ -266,6 +286,50 @@ void Server::Impl::RegisterRoutes() {
     return json{{"alerts", alerts.ToJson()}, {"firing", alerts.num_firing()}};
   }));
 
+  http.Get("/v1/alerts/rules", wrap("/v1/alerts/rules", [this](const httplib::Request&,
+                                                               int*) -> Result<json> {
+    std::vector<AlertRule> rules;
+    {
+      std::lock_guard<std::mutex> lock(workspace_mu);
+      FW_ASSIGN_OR_RETURN(rules, ListAlertRules(*workspace));
+    }
+    json out = json::array();
+    for (const AlertRule& r : rules) out.push_back(AlertRuleJson(r));
+    return json{{"rules", out}};
+  }));
+
+  http.Post("/v1/alerts/rules", wrap("/v1/alerts/rules", [this](const httplib::Request& req,
+                                                                int* code) -> Result<json> {
+    FW_ASSIGN_OR_RETURN(json body, ParseSmallJsonObject(req.body));
+    FW_ASSIGN_OR_RETURN(std::string name, StringField(body, "name", true));
+    FW_ASSIGN_OR_RETURN(std::string metric, StringField(body, "metric", true));
+    FW_ASSIGN_OR_RETURN(std::string by, StringField(body, "by", false));
+    FW_ASSIGN_OR_RETURN(std::string window, StringField(body, "window", true));
+    // drop: "30%" or a share such as 0.3, as on the command line.
+    std::string drop;
+    if (auto it = body.find("drop"); it != body.end() && it->is_number()) {
+      drop = it->dump();
+    } else {
+      FW_ASSIGN_OR_RETURN(drop, StringField(body, "drop", true));
+    }
+    FW_ASSIGN_OR_RETURN(AlertRule rule, MakeAlertRule(name, metric, by, drop, window));
+    {
+      std::lock_guard<std::mutex> lock(workspace_mu);
+      FW_ASSIGN_OR_RETURN(rule, SaveAlertRule(*workspace, rule));
+    }
+    *code = 201;
+    return AlertRuleJson(rule);
+  }));
+
+  http.Delete(R"(/v1/alerts/rules/([^/]+))",
+              wrap("/v1/alerts/rules/NAME", [this](const httplib::Request& req,
+                                                   int*) -> Result<json> {
+                const std::string name = req.matches[1].str();
+                std::lock_guard<std::mutex> lock(workspace_mu);
+                FW_RETURN_IF_ERROR(RemoveAlertRule(*workspace, name));
+                return json{{"removed", name}};
+              }));
+
   http.Get("/v1/summary", wrap("/v1/summary", [this](const httplib::Request&,
                                                      int*) -> Result<json> {
     auto snapshot = frame.Get();
@@ -327,7 +391,8 @@ void Server::Impl::RegisterRoutes() {
     }
     res.set_content(DashboardHtml(), "text/html; charset=utf-8");
     res.set_header("Content-Security-Policy",
-                   "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+                   "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                   "img-src 'self' data:");  // data: for the empty favicon (no /favicon.ico 404)
     metrics.ObserveRequest("/", 200, 0);
   });
 

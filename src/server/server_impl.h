@@ -3,14 +3,15 @@
 // server_impl.h: the state one running server holds, shared by server.cc (lifecycle, frame
 // reload, alert checks) and routes.cc (HTTP handlers).
 //
-// Lock order: workspace_mu before alerts_mu; HotFrame and Metrics lock internally and are
-// never held while taking another lock.
+// Lock order: workspace_mu before alerts_mu; experiments_mu and exposed_mu are leaves;
+// HotFrame and Metrics lock internally and are never held while taking another lock.
 #pragma once
 
 #include <httplib.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -22,6 +23,7 @@
 #include "auth.h"
 #include "bandit_service.h"
 #include "event_collector.h"
+#include "flywheel/experiment/assignment.h"
 #include "flywheel/server/server.h"
 #include "flywheel/store/workspace.h"
 #include "hot_frame.h"
@@ -40,6 +42,10 @@ struct Server::Impl {
   Authenticator auth;
   std::mutex alerts_mu;
   AlertEngine alerts;  // under alerts_mu
+  std::mutex experiments_mu;
+  // Definitions read by /v1/assign, cached: no route changes an experiment, and the CLI cannot
+  // open the workspace while the server holds it, so a definition is fixed for the run.
+  std::map<std::string, experiment::ExperimentDefinition> experiments;  // under experiments_mu
   std::mutex exposed_mu;
   std::set<std::pair<std::string, std::string>> exposed;  // (experiment, user) logged this run
   httplib::Server http;

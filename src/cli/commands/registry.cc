@@ -18,6 +18,7 @@ void RegisterSegmentCommands(CLI::App& app, CliContext& ctx);     // segment
 void RegisterServeCommands(CLI::App& app, CliContext& ctx);       // serve
 void RegisterAllocateCommands(CLI::App& app, CliContext& ctx);    // allocate
 void RegisterKeysCommands(CLI::App& app, CliContext& ctx);        // keys create|list|revoke
+void RegisterAlertCommands(CLI::App& app, CliContext& ctx);       // alert add|list|remove
 void RegisterReportCommands(CLI::App& app, CliContext& ctx);      // report
 void RegisterDemoCommands(CLI::App& app, CliContext& ctx);        // demo
 void AddExampleFooters(CLI::App& app);  // examples.cc: an example in every --help
@@ -34,6 +35,7 @@ void RegisterAllCommands(CLI::App& app, CliContext& ctx) {
   RegisterServeCommands(app, ctx);
   RegisterAllocateCommands(app, ctx);
   RegisterKeysCommands(app, ctx);
+  RegisterAlertCommands(app, ctx);
   RegisterReportCommands(app, ctx);
   RegisterDemoCommands(app, ctx);
   AddExampleFooters(app);

@@ -280,7 +280,9 @@ TEST_F(ServerTest, KeysRolesSessionsAndRateLimits) {
   auto r = anon->Post("/v1/events", Events(0, 1), "application/json");
   EXPECT_EQ(r->status, 401);
   EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer realm=\"flywheel\"");
-  const std::string forged = keys_[Role::kAdmin].substr(0, keys_[Role::kAdmin].size() - 1) + "0";
+  // The real key with its last hex digit changed (to a digit it cannot already be).
+  std::string forged = keys_[Role::kAdmin];
+  forged.back() = forged.back() == '0' ? '1' : '0';
   r = ClientWith(forged)->Get("/v1/alerts");
   EXPECT_EQ(r->status, 401);
   EXPECT_EQ(r->body.find(forged), std::string::npos);
