@@ -53,9 +53,20 @@ function(fw_add_test)
   if(TARGET flywheel)
     # FW_BINARY: the CLI under test, for integration tests that run it.
     target_compile_definitions(${T_NAME} PRIVATE FW_BINARY="$<TARGET_FILE:flywheel>")
-    add_dependencies(${T_NAME} flywheel)
+    # Unit tests never run the CLI, so building one (make test-tsan) need not build it.
+    if(NOT T_LABEL STREQUAL "unit")
+      add_dependencies(${T_NAME} flywheel)
+    endif()
   endif()
   fw_apply_flags(${T_NAME})
+  # `fw_unit_tests` builds every unit-labelled test and nothing else: the sanitizer builds
+  # (make test-asan) need only these, not the CLI or the integration suites.
+  if(T_LABEL STREQUAL "unit")
+    if(NOT TARGET fw_unit_tests)
+      add_custom_target(fw_unit_tests)
+    endif()
+    add_dependencies(fw_unit_tests ${T_NAME})
+  endif()
   if(T_WHOLE)
     add_test(NAME ${T_NAME} COMMAND ${T_NAME})
     set_tests_properties(${T_NAME} PROPERTIES LABELS ${T_LABEL})
