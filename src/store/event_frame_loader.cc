@@ -152,6 +152,7 @@ class HashCodes {
   }
   // kEmpty when unknown.
   uint32_t Find(uint64_t hash) const {
+    if (slots_.empty()) return kEmpty;  // nothing inserted yet (e.g. a column of NULLs)
     size_t idx = Mix(hash) & mask_;
     while (slots_[idx].code != kEmpty) {
       if (slots_[idx].hash == hash) return slots_[idx].code;
@@ -162,7 +163,9 @@ class HashCodes {
   static constexpr uint32_t kEmpty = UINT32_MAX;
   // Starts loading the slot `hash` probes first: with a million users the table is far larger
   // than the caches, and a chunk's lookups are independent, so they can overlap.
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[Mix(hash) & mask_]); }
+  void Prefetch(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[Mix(hash) & mask_]);
+  }
 
  private:
   struct Slot {
