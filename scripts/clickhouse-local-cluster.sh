@@ -109,7 +109,7 @@ EOF
 wait_ready() {  # N
   local port
   port=$(http_port "$1")
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 300); do
     if curl -fsS "http://127.0.0.1:$port/ping" >/dev/null 2>&1; then return 0; fi
     if ! kill -0 "$(cat "$dir/n$1/pid")" 2>/dev/null; then
       echo "clickhouse server $1 exited during start-up; see $dir/n$1/log/error.log and stdout.log" >&2
@@ -117,7 +117,7 @@ wait_ready() {  # N
     fi
     sleep 0.2
   done
-  echo "clickhouse server $1 did not answer on port $port within 30 s" >&2
+  echo "clickhouse server $1 did not answer on port $port within 60 s" >&2
   return 1
 }
 
