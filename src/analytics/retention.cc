@@ -69,6 +69,31 @@ Status RetentionDefinition::Validate() const {
   return OkStatus();
 }
 
+void FinishRetentionTable(RetentionTable& table, Period period, int64_t data_end_us,
+                          size_t num_offsets) {
+  std::vector<uint64_t> complete_retained(num_offsets, 0);
+  std::vector<uint64_t> complete_size(num_offsets, 0);
+  for (RetentionCohort& cohort : table.cohorts) {
+    cohort.incomplete.clear();
+    for (size_t w = 0; w < num_offsets; ++w) {
+      const bool complete =
+          PeriodComplete(cohort.period_index + static_cast<int64_t>(w), period, data_end_us);
+      cohort.incomplete.push_back(!complete);
+      if (complete) {
+        complete_retained[w] += cohort.retained[w];
+        complete_size[w] += cohort.size;
+      }
+    }
+  }
+  table.average.clear();
+  for (size_t w = 0; w < num_offsets; ++w) {
+    table.average.push_back(complete_size[w] == 0
+                                ? std::nullopt
+                                : std::optional<double>(static_cast<double>(complete_retained[w]) /
+                                                        static_cast<double>(complete_size[w])));
+  }
+}
+
 Result<RetentionResult> ComputeRetention(const store::EventFrame& frame,
                                          const RetentionDefinition& definition,
                                          const UserGroups& groups, ThreadPool* pool) {
@@ -156,8 +181,6 @@ Result<RetentionResult> ComputeRetention(const store::EventFrame& frame,
   for (size_t g = 0; g < num_groups; ++g) {
     RetentionTable table;
     table.group = groups.group_of_user.empty() ? "all" : groups.names[g];
-    std::vector<uint64_t> complete_retained(num_offsets, 0);
-    std::vector<uint64_t> complete_size(num_offsets, 0);
     for (size_t c = 0; c < num_cohorts; ++c) {
       const uint64_t* row = &cells[(g * num_cohorts + c) * row_width];
       if (row[0] == 0) continue;
@@ -166,25 +189,9 @@ Result<RetentionResult> ComputeRetention(const store::EventFrame& frame,
       cohort.start_day = PeriodStartDay(cohort.period_index, period);
       cohort.size = row[0];
       cohort.retained.assign(row + 1, row + row_width);
-      for (size_t w = 0; w < num_offsets; ++w) {
-        bool complete = PeriodComplete(cohort.period_index + static_cast<int64_t>(w), period,
-                                       result.data_end_us);
-        cohort.incomplete.push_back(!complete);
-        if (complete) {
-          complete_retained[w] += cohort.retained[w];
-          complete_size[w] += cohort.size;
-        }
-      }
       table.cohorts.push_back(std::move(cohort));
     }
-    for (size_t w = 0; w < num_offsets; ++w) {
-      if (complete_size[w] == 0) {
-        table.average.push_back(std::nullopt);
-      } else {
-        table.average.push_back(static_cast<double>(complete_retained[w]) /
-                                static_cast<double>(complete_size[w]));
-      }
-    }
+    FinishRetentionTable(table, period, result.data_end_us, num_offsets);
     result.groups.push_back(std::move(table));
   }
   return result;

@@ -62,28 +62,8 @@ Result<analytics::RetentionResult> Backend::Retention(
       table.cohorts.back().retained[static_cast<size_t>(w)] = count;
     }
   }
-  // docs/metrics.md rules 6 and 8, as in the kernel.
-  std::vector<uint64_t> complete_retained(num_offsets, 0);
-  std::vector<uint64_t> complete_size(num_offsets, 0);
-  for (auto& cohort : table.cohorts) {
-    for (size_t w = 0; w < num_offsets; ++w) {
-      const bool complete = analytics::PeriodComplete(
-          cohort.period_index + static_cast<int64_t>(w), definition.period, result.data_end_us);
-      cohort.incomplete.push_back(!complete);
-      if (complete) {
-        complete_retained[w] += cohort.retained[w];
-        complete_size[w] += cohort.size;
-      }
-    }
-  }
-  for (size_t w = 0; w < num_offsets; ++w) {
-    if (complete_size[w] == 0) {
-      table.average.push_back(std::nullopt);
-    } else {
-      table.average.push_back(static_cast<double>(complete_retained[w]) /
-                              static_cast<double>(complete_size[w]));
-    }
-  }
+  // docs/metrics.md rules 6 and 8: the kernel's own function.
+  analytics::FinishRetentionTable(table, definition.period, result.data_end_us, num_offsets);
   result.groups.push_back(std::move(table));
   return result;
 }

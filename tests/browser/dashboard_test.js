@@ -12,8 +12,7 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const source = process.env.FW_SOURCE_DIR || path.join(__dirname, '..', '..');
-const { chromium } = require(path.join(source, 'web', 'node_modules', 'playwright-core'));
+const { launch, collectConsoleErrors, finish, run } = require('./browser');
 
 const REFRESH_MS = 3000;        // the dashboard's refresh interval (src/server/dashboard.cc)
 const FRAME_RELOAD_MS = 300;    // --frame-reload-ms in run_dashboard_test.sh
@@ -43,11 +42,7 @@ async function main() {
   }
   fs.mkdirSync(artifacts, { recursive: true });
   const failures = [];
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launch();
   try {
     // 1. Refused keys: a made-up one and a write-only one.
     for (const [what, key] of [['a wrong key', 'fwk_000000000000_' + '0'.repeat(64)],
@@ -62,9 +57,7 @@ async function main() {
 
     // 2. A read key logs in; the dashboard renders with data.
     const { context, page, response, session } = await login(browser, base, readKey);
-    const consoleErrors = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
+    const consoleErrors = collectConsoleErrors(page);
     page.on('response', (r) => { if (r.status() >= 400) consoleErrors.push(`HTTP ${r.status()} for ${r.url()}`); });
     if (response.status() !== 200) failures.push(`read key: dashboard answered ${response.status()}`);
     if (!session || !session.httpOnly) failures.push('read key: no HttpOnly fw_session cookie');
@@ -137,11 +130,7 @@ async function main() {
   } finally {
     await browser.close();
   }
-  if (failures.length) {
-    failures.forEach((f) => console.error('FAIL: ' + f));
-    process.exit(1);
-  }
-  console.log('PASS');
+  finish(failures);
 }
 
-main().catch((e) => { console.error('FAIL: ' + e.stack); process.exit(1); });
+run(main);

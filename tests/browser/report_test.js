@@ -9,25 +9,18 @@
 'use strict';
 const path = require('path');
 const fs = require('fs');
-const source = process.env.FW_SOURCE_DIR || path.join(__dirname, '..', '..');
-const { chromium } = require(path.join(source, 'web', 'node_modules', 'playwright-core'));
+const { launch, collectConsoleErrors, finish, run } = require('./browser');
 
 async function main() {
   const [report, artifacts, expected] = process.argv.slice(2);
   if (!report || !artifacts) throw new Error('usage: report_test.js REPORT.html ARTIFACT_DIR [SECTIONS]');
   fs.mkdirSync(artifacts, { recursive: true });
   const failures = [];
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const consoleErrors = [];
     const requests = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
-    page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
+    const consoleErrors = collectConsoleErrors(page);
     page.on('request', (r) => {
       const url = r.url();
       if (!url.startsWith('data:') && url !== 'file://' + path.resolve(report)) requests.push(url);
@@ -100,11 +93,7 @@ async function main() {
   } finally {
     await browser.close();
   }
-  if (failures.length) {
-    failures.forEach((f) => console.error('FAIL: ' + f));
-    process.exit(1);
-  }
-  console.log('PASS');
+  finish(failures);
 }
 
-main().catch((e) => { console.error('FAIL: ' + e.stack); process.exit(1); });
+run(main);

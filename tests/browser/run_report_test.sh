@@ -6,11 +6,8 @@ set -euo pipefail
 fw=$1
 src=$2
 out=$3
-if [ ! -x /usr/bin/chromium ]; then echo "SKIP: /usr/bin/chromium is absent (scripts/install-deps.sh installs it)"; exit 77; fi
-if ! command -v node >/dev/null 2>&1; then echo "SKIP: node is absent"; exit 77; fi
-if [ ! -d "$src/web/node_modules/playwright-core" ]; then
-  echo "SKIP: $src/web/node_modules/playwright-core is absent (npm ci in web/)"; exit 77
-fi
+. "$src/tests/browser/common.sh"
+require_browser "$src"
 rm -rf "$out"
 mkdir -p "$out"
 "$fw" demo --users 20000 --seed 42 --out "$out/demo"

@@ -67,6 +67,12 @@ struct RetentionResult {
   int64_t data_end_us = 0;             // the end of data used for "incomplete"
 };
 
+// Fills each cohort's `incomplete` flags and the table's size-weighted `average` from the
+// cohorts' sizes and retained counts (docs/metrics.md, retention rules 6 and 8): the one rule
+// every backend applies once it has the counts.
+void FinishRetentionTable(RetentionTable& table, Period period, int64_t data_end_us,
+                          size_t num_offsets);
+
 // Computes retention as defined in docs/metrics.md.
 //
 // `groups` (optional) splits users into breakdown groups. `pool` (optional) runs user chunks in

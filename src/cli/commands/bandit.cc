@@ -9,12 +9,10 @@
 
 #include "bandit_cli.h"
 #include "cli_context.h"
-#include "flywheel/bandit/allocation.h"
 #include "flywheel/bandit/ope.h"
 #include "flywheel/bandit/simulator.h"
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/text_table.h"
-#include "flywheel/store/workspace.h"
 #include "output.h"
 
 namespace fw::cli {

@@ -224,19 +224,39 @@ Status RunFit(const CliContext& ctx, const FitArgs& args) {
   return OkStatus();
 }
 
-struct SimulateArgs {
+// The simulated data set's shape, shared by `mmm simulate` and `generate mmm`.
+struct SimulationFlags {
   size_t weeks = 156;
   size_t channels = 4;
   double noise = 0.02;
   uint64_t seed = 1;
+
+  mmm::SimulationOptions Options() const {
+    mmm::SimulationOptions options;
+    options.periods = weeks;
+    options.num_channels = channels;
+    options.noise_cv = noise;
+    options.seed = seed;
+    return options;
+  }
+};
+
+void AddSimulationFlags(CLI::App* cmd, SimulationFlags* flags) {
+  cmd->add_option("--weeks", flags->weeks, "Weeks (156)");
+  cmd->add_option("--channels", flags->channels, "Channels 1..6 (4)");
+  cmd->add_option("--noise", flags->noise, "Noise sd as a share of mean sales (0.02)");
+  cmd->add_option("--seed", flags->seed, "Random seed (1)");
+}
+
+struct SimulateArgs {
+  SimulationFlags sim;
   std::string out;
   std::string truth;
 };
 
 Status RunSimulate(const CliContext& ctx, const SimulateArgs& args) {
   FW_ASSIGN_OR_RETURN(mmm::Simulation sim,
-                      mmm::Simulate({.periods = args.weeks, .num_channels = args.channels,
-                                     .noise_cv = args.noise, .seed = args.seed}));
+                      mmm::Simulate(args.sim.Options()));
   const std::string csv = mmm::SimulationCsv(sim.data);
   if (args.out.empty()) {
     std::cout << csv;
@@ -259,17 +279,13 @@ Status RunSimulate(const CliContext& ctx, const SimulateArgs& args) {
 // `flywheel generate mmm`: the same data set as `mmm simulate`, written into a folder like the
 // e-commerce generator's output: DIR/mmm.csv and DIR/truth.json.
 struct GenerateMmmArgs {
-  size_t weeks = 156;
-  size_t channels = 4;
-  double noise = 0.02;
-  uint64_t seed = 1;
+  SimulationFlags sim;
   std::string out_dir = "data";
 };
 
 Status RunGenerateMmm(const CliContext& ctx, const GenerateMmmArgs& args) {
   FW_ASSIGN_OR_RETURN(mmm::Simulation sim,
-                      mmm::Simulate({.periods = args.weeks, .num_channels = args.channels,
-                                     .noise_cv = args.noise, .seed = args.seed}));
+                      mmm::Simulate(args.sim.Options()));
   std::error_code ec;
   std::filesystem::create_directories(args.out_dir, ec);
   if (ec) return InvalidArgument("--out '" + args.out_dir + "': " + ec.message());
@@ -351,10 +367,7 @@ void RegisterMmmCommands(CLI::App& app, CliContext& ctx) {
 
   auto sa = std::make_shared<SimulateArgs>();
   auto* sim = group->add_subcommand("simulate", "Write a synthetic weekly data set with known truth");
-  sim->add_option("--weeks", sa->weeks, "Weeks (156)");
-  sim->add_option("--channels", sa->channels, "Channels 1..6 (4)");
-  sim->add_option("--noise", sa->noise, "Noise sd as a share of mean sales (0.02)");
-  sim->add_option("--seed", sa->seed, "Random seed (1)");
+  AddSimulationFlags(sim, &sa->sim);
   sim->add_option("--out", sa->out, "CSV path (default: stdout)");
   sim->add_option("--truth", sa->truth, "Write the true model (same JSON as a fit) here");
   sim->callback([&ctx, sa] { ctx.action = [&ctx, sa] { return RunSimulate(ctx, *sa); }; });
@@ -365,10 +378,7 @@ void RegisterMmmCommands(CLI::App& app, CliContext& ctx) {
   for (CLI::App* gen : app.get_subcommands([](CLI::App* a) { return a->get_name() == "generate"; })) {
     auto ga = std::make_shared<GenerateMmmArgs>();
     auto* g = gen->add_subcommand("mmm", "Write a weekly media-spend data set with truth.json");
-    g->add_option("--weeks", ga->weeks, "Weeks (156)");
-    g->add_option("--channels", ga->channels, "Channels 1..6 (4)");
-    g->add_option("--noise", ga->noise, "Noise sd as a share of mean sales (0.02)");
-    g->add_option("--seed", ga->seed, "Random seed (1)");
+    AddSimulationFlags(g, &ga->sim);
     g->add_option("--out", ga->out_dir, "Output folder: mmm.csv and truth.json (data)");
     g->callback([&ctx, ga] { ctx.action = [&ctx, ga] { return RunGenerateMmm(ctx, *ga); }; });
   }

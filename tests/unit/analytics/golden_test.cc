@@ -187,7 +187,9 @@ TEST(GoldenTest, AcquisitionAndAttributionMatchPandas) {
       EXPECT_EQ(got.customers, want["customers"].get<uint64_t>()) << at;
       EXPECT_NEAR(got.revenue, want["revenue"].get<double>(), 1e-6) << at;
       EXPECT_EQ(got.has_spend_rows, !want["spend"].is_null()) << at;
-      if (got.has_spend_rows) EXPECT_NEAR(got.spend, want["spend"].get<double>(), 1e-9) << at;
+      if (got.has_spend_rows) {
+        EXPECT_NEAR(got.spend, want["spend"].get<double>(), 1e-9) << at;
+      }
       ExpectNear(got.conversion_rate, want["conversion_rate"], at + " conversion_rate");
       ExpectNear(got.cac, want["cac"], at + " cac");
       ExpectNear(got.roas, want["roas"], at + " roas");
