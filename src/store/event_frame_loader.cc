@@ -329,7 +329,7 @@ Status ScanByString(duckdb_connection con, EventFrame& frame, ScannedRows& rows)
 
 }  // namespace
 
-Result<EventFrame> Workspace::LoadEventFrame() {
+Result<EventFrame> Workspace::BuildEventFrame() {
   EventFrame frame;
   frame.channels.Intern("");
   frame.campaigns.Intern("");

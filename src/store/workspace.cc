@@ -262,9 +262,19 @@ Result<int64_t> Workspace::QueryInt(const std::string& sql, const std::vector<Sq
   return duckdb_value_int64(holder.get(), 0, 0);
 }
 
-Status Workspace::Begin() { return Execute("BEGIN TRANSACTION"); }
-Status Workspace::Commit() { return Execute("COMMIT"); }
-Status Workspace::Rollback() { return Execute("ROLLBACK"); }
+Status Workspace::Begin() {
+  FW_RETURN_IF_ERROR(Execute("BEGIN TRANSACTION"));
+  impl_->in_transaction = true;
+  return OkStatus();
+}
+Status Workspace::Commit() {
+  impl_->in_transaction = false;  // a failed COMMIT rolls back: the transaction is over
+  return Execute("COMMIT");
+}
+Status Workspace::Rollback() {
+  impl_->in_transaction = false;
+  return Execute("ROLLBACK");
+}
 Status Workspace::Checkpoint() { return Execute("CHECKPOINT"); }
 
 Status Workspace::Append(const std::string& table, const RowBatch& batch) {

@@ -13,6 +13,7 @@ struct Workspace::Impl {
   duckdb_database db = nullptr;
   duckdb_connection con = nullptr;
   bool read_only = false;
+  bool in_transaction = false;  // between Begin() and Commit()/Rollback()
 
   Impl() = default;
   Impl(const Impl&) = delete;

@@ -268,3 +268,35 @@ TEST(AnalyticsClvCliTest, CdnowSampleTransactionsReproduceTheSummaryFit) {
 }
 
 }  // namespace
+
+namespace {
+
+// The EventFrame snapshot (src/store/frame_cache.h) gives the same answers as the events table,
+// and `sql --write` drops it, since an UPDATE keeps the row count and keys it is keyed by.
+TEST_F(AnalyticsCliTest, FrameSnapshotGivesTheSameAnswersAndSqlWriteDropsIt) {
+  const std::string db = (dir_ / "snapshot.db").string();
+  std::filesystem::copy_file(db_, db, std::filesystem::copy_options::overwrite_existing);
+  if (std::filesystem::exists(db_ + ".wal")) {
+    std::filesystem::copy_file(db_ + ".wal", db + ".wal",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  const std::string query = "retention --period week --periods 4 --by channel";
+  setenv("FW_FRAME_CACHE", "off", 1);
+  const json from_table = RunJson(query, db);
+  setenv("FW_FRAME_CACHE", "always", 1);
+  const json building = RunJson(query, db);
+  ASSERT_TRUE(std::filesystem::exists(db + ".frame"));
+  const json from_snapshot = RunJson(query, db);
+  EXPECT_EQ(from_table, building);
+  EXPECT_EQ(from_table, from_snapshot);
+
+  ASSERT_EQ(Flywheel("sql --write \"UPDATE events SET channel = 'renamed' WHERE channel = 'email'\"",
+                     db).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(db + ".frame"));
+  const std::string dumped = RunJson(query, db).dump();
+  unsetenv("FW_FRAME_CACHE");
+  EXPECT_NE(dumped.find("\"renamed\""), std::string::npos);
+  EXPECT_EQ(dumped.find("\"email\""), std::string::npos);
+}
+
+}  // namespace

@@ -82,8 +82,19 @@ class Workspace {
   // exposures), read in bulk for ingest's duplicate check.
   Result<std::vector<Hash128>> LoadDedupKeys(const std::string& table);
 
-  // Loads the events table as an EventFrame (see event_frame.h for the layout).
+  // Loads the events table as an EventFrame (see event_frame.h for the layout). A file
+  // workspace keeps a snapshot of the frame in "<path>.frame" and reuses it while the events
+  // table is unchanged (see src/store/frame_cache.h). FW_FRAME_CACHE=off never uses it,
+  // =always uses it whatever the size; by default only from kMinCachedEvents events on, where
+  // building the frame costs more than reading the snapshot.
   Result<EventFrame> LoadEventFrame();
+  static constexpr int64_t kMinCachedEvents = 100'000;
+
+  // Whether the last LoadEventFrame() read the snapshot rather than the events table.
+  bool last_frame_from_cache() const { return last_frame_from_cache_; }
+
+  // Deletes the frame snapshot; for writes the fingerprint may not see (`sql --write`).
+  void DropFrameCache();
 
   // Forces a checkpoint: the WAL is folded into the database file.
   Status Checkpoint();
@@ -92,10 +103,12 @@ class Workspace {
   struct Impl;
   Workspace(std::string path, std::unique_ptr<Impl> impl);
   Status Migrate();
+  Result<EventFrame> BuildEventFrame();  // from the events table (event_frame_loader.cc)
 
   std::string path_;
   std::unique_ptr<Impl> impl_;
   int schema_version_ = 0;
+  bool last_frame_from_cache_ = false;
 };
 
 }  // namespace fw::store

@@ -80,7 +80,7 @@ Status RunRetention(const CliContext& ctx, RetentionArgs& args) {
   auto compute = [&]() -> Result<analytics::RetentionResult> {
     if (ctx.UsesClickHouse()) return ClickHouseRetention(ctx, args.definition, args.flags.by);
     FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-    ReportTiming(args.flags, "load", loaded.load_seconds);
+    ReportFrameTiming(args.flags, loaded);
     std::optional<uint32_t> entry;
     if (!args.definition.start_event.empty()) {
       FW_ASSIGN_OR_RETURN(entry,
@@ -186,7 +186,7 @@ Status RunFunnel(const CliContext& ctx, FunnelArgs& args) {
   auto compute = [&]() -> Result<analytics::FunnelResult> {
     if (ctx.UsesClickHouse()) return ClickHouseFunnel(ctx, args.definition, args.flags.by);
     FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-    ReportTiming(args.flags, "load", loaded.load_seconds);
+    ReportFrameTiming(args.flags, loaded);
     FW_ASSIGN_OR_RETURN(const uint32_t entry,
                         analytics::FindEventCode(loaded.frame, args.definition.steps[0]));
     FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, entry));

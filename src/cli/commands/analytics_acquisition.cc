@@ -44,7 +44,7 @@ Status RunAcquisition(const CliContext& ctx, AcquisitionArgs& args) {
     ReportTiming(args.flags, "backend", NowSeconds() - start);
   } else {
     FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-    ReportTiming(args.flags, "load", loaded.load_seconds);
+    ReportFrameTiming(args.flags, loaded);
     if (!loaded.frame.events.Find(args.definition.purchase_event)) {
       return NotFound("--purchase-event '" + args.definition.purchase_event +
                       "' does not occur in the events table");

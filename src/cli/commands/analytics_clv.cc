@@ -140,7 +140,7 @@ Status RunClv(const CliContext& ctx, ClvArgs& args) {
         args.definition.calibration_end_us.value_or(transactions->max_time_us));
   } else {
     FW_ASSIGN_OR_RETURN(loaded, LoadFrame(ctx.DbPath()));
-    ReportTiming(args.flags, "load", loaded->load_seconds);
+    ReportFrameTiming(args.flags, *loaded);
     FW_ASSIGN_OR_RETURN(summary, analytics::SummarizeFrame(loaded->frame, args.definition));
     // Keep the purchases for the holdout check.
     if (args.definition.calibration_end_us) {

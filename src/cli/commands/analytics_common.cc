@@ -51,6 +51,12 @@ void ReportTiming(const AnalyticsFlags& flags, const char* what, double seconds)
   if (flags.timing) std::fprintf(stderr, "timing %s: %.4f s\n", what, seconds);
 }
 
+void ReportFrameTiming(const AnalyticsFlags& flags, const LoadedFrame& loaded) {
+  if (!flags.timing) return;
+  std::fprintf(stderr, "timing load: %.4f s (%s)\n", loaded.load_seconds,
+               loaded.workspace->last_frame_from_cache() ? "frame cache" : "events table");
+}
+
 Result<LoadedFrame> LoadFrame(const std::string& db_path) {
   LoadedFrame loaded;
   const double start = NowSeconds();

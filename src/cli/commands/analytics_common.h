@@ -57,6 +57,9 @@ double NowSeconds();
 // Prints "<what>: <seconds> s" to stderr when flags.timing is set.
 void ReportTiming(const AnalyticsFlags& flags, const char* what, double seconds);
 
+// "timing load: S s (frame cache|events table)": where the frame came from matters to timings.
+void ReportFrameTiming(const AnalyticsFlags& flags, const LoadedFrame& loaded);
+
 // Adds --by, --experiment, --segment-run and --timing to `cmd`.
 void AddAnalyticsFlags(CLI::App* cmd, AnalyticsFlags& flags);
 

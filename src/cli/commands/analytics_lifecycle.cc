@@ -40,7 +40,7 @@ Status RunLifecycle(const CliContext& ctx, LifecycleArgs& args) {
   auto compute = [&]() -> Result<std::vector<analytics::LifecycleTable>> {
     if (ctx.UsesClickHouse()) return ClickHouseLifecycle(ctx, args.definition, args.flags.by);
     FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-    ReportTiming(args.flags, "load", loaded.load_seconds);
+    ReportFrameTiming(args.flags, loaded);
     FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, std::nullopt));
     ThreadPool pool;
     const double kernel_start = NowSeconds();  // the kernel alone, after the frame load
@@ -90,7 +90,7 @@ struct StickinessArgs {
 
 Status RunStickiness(const CliContext& ctx, const StickinessArgs& args) {
   FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
-  ReportTiming(args.flags, "load", loaded.load_seconds);
+  ReportFrameTiming(args.flags, loaded);
   ThreadPool pool;
   const double start = NowSeconds();
   FW_ASSIGN_OR_RETURN(const auto days,

@@ -36,7 +36,10 @@ nlohmann::json CellJson(const std::optional<std::string>& cell, const std::strin
 Status RunSql(const CliContext& ctx, const std::string& sql, bool write) {
   FW_ASSIGN_OR_RETURN(auto workspace,
                       store::Workspace::Open(ctx.DbPath(), {.read_only = !write}));
-  FW_ASSIGN_OR_RETURN(const auto result, workspace->Query(sql));
+  auto queried = workspace->Query(sql);
+  // An UPDATE can change the events without changing the snapshot's fingerprint.
+  if (write) workspace->DropFrameCache();
+  FW_ASSIGN_OR_RETURN(const auto result, std::move(queried));
   if (ctx.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& row : result.rows) {
@@ -72,13 +75,16 @@ Status RunFrameInfo(const CliContext& ctx, store::Workspace& workspace) {
                {"event_names", frame.events.size()},
                {"channels", frame.channels.size() - 1},
                {"campaigns", frame.campaigns.size() - 1},
-               {"load_seconds", seconds}});
+               {"load_seconds", seconds},
+               {"source", workspace.last_frame_from_cache() ? "cache" : "tables"}});
   } else {
     std::cout << "EventFrame: " << FormatCount(static_cast<long long>(frame.num_events()))
               << " events, " << FormatCount(static_cast<long long>(frame.num_users()))
               << " users, " << frame.events.size() << " event names, "
               << frame.channels.size() - 1 << " channels; loaded in "
-              << FormatNumber(seconds, 3) << " s\n";
+              << FormatNumber(seconds, 3) << " s from "
+              << (workspace.last_frame_from_cache() ? "the frame cache" : "the events table")
+              << "\n";
   }
   return OkStatus();
 }
