@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -55,7 +56,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::string FreshDir(const std::string& name) {
-  const std::string dir = testing::TempDir() + "/" + name;
+  const std::string dir = testing::TempDir() + "/" + name + "_" + std::to_string(::getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <unistd.h>
 
 #include "flywheel/core/file_io.h"
 #include "testing/cli_runner.h"
@@ -19,7 +20,7 @@ using nlohmann::json;
 class GenerateIngestTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::filesystem::temp_directory_path() / "fw_generate_ingest";
+    dir_ = std::filesystem::temp_directory_path() / ("fw_generate_ingest_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     auto gen = RunFlywheel("generate --users 3000 --days 60 --seed 7 --out " + (dir_ / "data").string());

@@ -20,7 +20,7 @@ namespace fw {
 namespace {
 
 TEST(KillIngestTest, KilledIngestLeavesNoPartialState) {
-  const auto dir = std::filesystem::temp_directory_path() / "fw_kill_ingest";
+  const auto dir = std::filesystem::temp_directory_path() / ("fw_kill_ingest_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string data = (dir / "data").string();

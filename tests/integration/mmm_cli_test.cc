@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -43,7 +44,7 @@ json RunJson(const std::string& args) {
 std::string Data(const std::string& rel) { return std::string(FW_SHARED_DATA_DIR) + "/" + rel; }
 
 std::string TempPath(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "fw_mmm_cli_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("fw_mmm_cli_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }

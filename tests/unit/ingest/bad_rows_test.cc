@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <unistd.h>
 
 #include "flywheel/core/time.h"
 #include "flywheel/ingest/ingest.h"
@@ -76,7 +77,7 @@ TEST(BadRowsTest, EveryGoodRowKeptEveryBadRowRejectedWithLineAndReason) {
   const auto cases = Cases();
   std::string csv = "event_id,user_id,timestamp,event,channel,campaign,revenue,properties,device\n";
   for (const auto& c : cases) csv += c.line + "\n";
-  const auto path = std::filesystem::temp_directory_path() / "fw_bad_rows.csv";
+  const auto path = std::filesystem::temp_directory_path() / ("fw_bad_rows_" + std::to_string(::getpid()) + ".csv");
   std::ofstream(path, std::ios::binary) << csv;
 
   auto workspace = store::Workspace::Open(":memory:");
@@ -122,7 +123,9 @@ TEST(BadRowsTest, EveryGoodRowKeptEveryBadRowRejectedWithLineAndReason) {
 }
 
 TEST(BadRowsTest, SpendAndExposuresRules) {
-  const auto dir = std::filesystem::temp_directory_path();
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("fw_bad_rows_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
   std::ofstream(dir / "fw_spend.csv") << "date,channel,spend,clicks\n"
                                          "2024-01-01,Email,10.5,3\n"
                                          "2024-01-02,email,-1,3\n"

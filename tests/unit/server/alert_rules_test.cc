@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <unistd.h>
 
 #include "alerts.h"
 #include "flywheel/server/api_keys.h"
@@ -39,7 +40,7 @@ TEST(AlertRulesTest, MakeAlertRuleParsesAndValidates) {
 }
 
 TEST(AlertRulesTest, SaveListRemove) {
-  const auto dir = std::filesystem::temp_directory_path() / "fw_alert_rules_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("fw_alert_rules_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   auto ws = store::Workspace::Open((dir / "flywheel.db").string());
@@ -142,7 +143,7 @@ TEST(AlertRulesTest, DropRuleFiresPerChannel) {
 // with a per-channel drop in the last hour make the rule fire on GET /v1/alerts.
 TEST(AlertRulesTest, ServerRoutesStoreRulesAndTheServerFiresThem) {
   using nlohmann::json;
-  const auto dir = std::filesystem::temp_directory_path() / "fw_alert_rules_server_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("fw_alert_rules_server_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "flywheel.db").string();

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <unistd.h>
 
 #include "flywheel/server/api_keys.h"
 #include "flywheel/server/server.h"
@@ -118,7 +119,7 @@ TEST(ApiDocTest, EveryRegisteredRouteIsDocumentedAndViceVersa) {
 }
 
 TEST(ApiDocTest, RunningServerAnswersEveryDocumentedRoute) {
-  const auto dir = std::filesystem::temp_directory_path() / "fw_api_doc_test";
+  const auto dir = std::filesystem::temp_directory_path() / ("fw_api_doc_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "flywheel.db").string();

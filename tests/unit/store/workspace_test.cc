@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 
 namespace fw::store {
 namespace {
@@ -18,7 +19,7 @@ std::unique_ptr<Workspace> OpenMemory() {
 }
 
 TEST(WorkspaceTest, CreatesSchemaAndReopens) {
-  const auto path = std::filesystem::temp_directory_path() / "fw_ws_test.db";
+  const auto path = std::filesystem::temp_directory_path() / ("fw_ws_test_" + std::to_string(::getpid()) + ".db");
   std::filesystem::remove(path);
   {
     auto workspace = Workspace::Open(path.string());
@@ -37,7 +38,7 @@ TEST(WorkspaceTest, CreatesSchemaAndReopens) {
 }
 
 TEST(WorkspaceTest, RejectsNonDuckDbFile) {
-  const auto path = std::filesystem::temp_directory_path() / "fw_not_duckdb.db";
+  const auto path = std::filesystem::temp_directory_path() / ("fw_not_duckdb_" + std::to_string(::getpid()) + ".db");
   { std::FILE* f = std::fopen(path.c_str(), "wb"); std::fputs("hello, not a database", f); std::fclose(f); }
   auto workspace = Workspace::Open(path.string());
   EXPECT_FALSE(workspace.ok());
