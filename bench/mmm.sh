@@ -5,7 +5,7 @@
 # equivalent (bench/mmm_peer.py: same model, same search budget, single-threaded) on the same
 # data. Reports the min over REPEATS.
 #
-#   bench/mmm.sh [FLYWHEEL_BINARY] [REPEATS]     (defaults: build/flywheel 3)
+#   [FW_SHARED_DATA=DIR] bench/mmm.sh [FLYWHEEL_BINARY] [REPEATS]     (defaults: build/flywheel 3)
 #
 # Data: `flywheel mmm simulate --weeks 156 --channels 6` (3 years weekly, 6 channels, the
 # issue's benchmark case) and, when present, ../shared/data/mmm_robyn_simulated.
@@ -45,7 +45,8 @@ FW_SMALL_EVALS=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["ev
 timeit PEER_SMALL $PY "$HERE/mmm_peer.py" "${SIM[@]}" --samples 200 --starts 2 --local-evals 100
 PEER_EVALS=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["evaluations"])' "$WORK/out")
 
-ROBYN=$HERE/../../shared/data/mmm_robyn_simulated/dt_simulated_weekly.csv
+SHARED=${FW_SHARED_DATA:-$HERE/../../shared/data}   # override when the checkout is not beside shared/
+ROBYN=$SHARED/mmm_robyn_simulated/dt_simulated_weekly.csv
 FW_ROBYN=n/a
 if [[ -f $ROBYN ]]; then
   timeit FW_ROBYN "$BIN" --json mmm fit --input "$ROBYN" --date-col DATE --target revenue \

@@ -25,7 +25,8 @@ namespace fw::mmm::internal {
 constexpr double kMinShape = 0.3, kMaxShape = 5.0;
 // K below ~0.15 of the peak makes the Hill curve nearly a step, so the channel's contribution
 // becomes an almost constant level that trades off with the intercept (an unidentified
-// direction); on the simulated recovery set this bound cut the worst ROAS errors.
+// direction). On the earlier, weakly identified simulated design this bound cut the worst ROAS
+// errors; on the current one 0.05 instead of 0.15 changes little (docs/mmm.md).
 constexpr double kMinHalfSat = 0.15, kMaxHalfSat = 1.5;
 constexpr double kMinLogisticScale = 0.3, kMaxLogisticScale = 10.0;
 // The ridge penalties tried (per row, on standardized columns); CV picks one.

@@ -14,32 +14,46 @@
 namespace fw::mmm {
 namespace {
 
-// The true channels. half_sat_ratio is K divided by the steady-state adstock at the mean spend,
-// so a channel with ratio 1 runs at half saturation on average; roas_at_mean sets beta so that
-// the channel's average return is about that value.
+// The true channels. half_sat_ratio is K divided by the steady-state adstock at the on-air mean
+// spend, so a channel with ratio 1 runs at half saturation in an average on-air week;
+// roas_at_mean sets beta so that the channel's average return is about that value.
+//
+// The design is chosen to be identifiable, and that is checked without the fitter: for a data
+// set of 156 weeks with noise 2% of mean sales, the asymptotic standard error of every channel's
+// ROAS when the whole model (baseline, betas, theta, K and S) is estimated by least squares is
+// at most ~5% (bench/mmm_recovery.py, column full_se%). What makes it so:
+//  - each channel is flighted independently: on-air bursts and dark periods whose lengths are
+//    geometric with the means below, so about a third to a half of the weeks are dark and dark
+//    spells are long enough for the carry-over to die out (this pins each channel's zero level,
+//    which the intercept could otherwise absorb);
+//  - every channel's weekly contribution varies with a standard deviation of at least ~2.5
+//    times the noise sd (sd(contribution)/sd(noise) is the snr column).
+// An earlier table (a display channel of 5k/week at ROAS 1.2, independent weekly off-air draws)
+// had full-model standard errors up to ~18%: no estimator recovers ROAS to 15% there.
 struct TrueChannel {
   const char* name;
-  double mean_spend;      // per week
+  double mean_spend;      // per on-air week
   double theta;           // geometric decay
   double half_sat_ratio;  // K / (mean_spend * W)
   double slope;           // Hill S (<= 1: concave)
   double roas_at_mean;    // beta = roas_at_mean * mean_spend / s(mean_spend * W)
-  double off_probability; // share of weeks off air
+  double on_weeks;        // mean length of an on-air burst (>= 1)
+  double off_weeks;       // mean length of a dark period (>= 1)
 };
 
 constexpr TrueChannel kChannels[] = {
-    {"tv", 20000.0, 0.6, 1.0, 1.0, 2.0, 0.3},
-    {"search", 8000.0, 0.1, 0.8, 0.9, 3.5, 0.15},
-    {"social", 10000.0, 0.3, 1.5, 1.0, 1.5, 0.2},
-    {"display", 5000.0, 0.2, 0.6, 0.8, 1.2, 0.25},
-    {"radio", 4000.0, 0.5, 1.2, 1.0, 2.5, 0.4},
-    {"email", 1500.0, 0.0, 0.7, 0.7, 6.0, 0.15},
+    {"tv", 20000.0, 0.6, 1.0, 1.0, 2.0, 5.0, 5.0},
+    {"search", 8000.0, 0.1, 0.8, 0.9, 3.5, 5.0, 2.0},
+    {"social", 14000.0, 0.3, 1.5, 1.0, 1.8, 4.0, 4.0},
+    {"display", 16000.0, 0.2, 1.5, 0.8, 1.5, 3.0, 3.0},
+    {"radio", 9000.0, 0.5, 1.5, 1.0, 2.5, 4.0, 4.0},
+    {"email", 3500.0, 0.0, 1.0, 0.7, 5.0, 4.0, 2.0},
 };
 constexpr size_t kMaxLag = 13;
 // Gamma shape of weekly spend around its mean (CV = 1/sqrt(2) = 0.71): media plans vary a lot
-// week to week, and that variation, with the weeks off air, is what identifies the curves.
+// week to week, and that variation, with the dark periods, is what identifies the curves.
 constexpr double kSpendShape = 2.0;
-constexpr double kIntercept = 100000.0;   // weekly baseline sales
+constexpr double kIntercept = 60000.0;    // weekly baseline sales (4 channels: media ~45% of sales)
 constexpr double kTrendPerWeek = 150.0;
 constexpr double kSeasonAmplitude = 12000.0;  // first yearly harmonic
 constexpr double kPromoLift = 15000.0;        // per promo week
@@ -87,9 +101,11 @@ Result<Simulation> Simulate(const SimulationOptions& options) {
     const TrueChannel& tc = kChannels[c];
     std::vector<double> x(n);
     const double phase = rng.Uniform() * 2.0 * std::numbers::pi;
+    // Flighting: a two-state Markov chain started from its stationary distribution.
+    bool off = rng.Bernoulli(tc.off_weeks / (tc.on_weeks + tc.off_weeks));
     for (size_t t = 0; t < n; ++t) {
       const double wave = 1.0 + 0.2 * std::sin(2.0 * std::numbers::pi * static_cast<double>(t) / 52.0 + phase);
-      const bool off = rng.Bernoulli(tc.off_probability);
+      if (t > 0) off = off ? !rng.Bernoulli(1.0 / tc.off_weeks) : rng.Bernoulli(1.0 / tc.on_weeks);
       x[t] = off ? 0.0 : std::round(tc.mean_spend * wave * rng.Gamma(kSpendShape) / kSpendShape * 100.0) / 100.0;
     }
     ChannelModel ch;

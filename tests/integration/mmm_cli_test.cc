@@ -130,6 +130,25 @@ TEST(MmmCliTest, SimulateFitSaveInWorkspaceThenPlanByName) {
   EXPECT_EQ(Flywheel("--db " + db + " mmm plan --name nope --budget 1").exit_code, 4);
 }
 
+// The recovery command end to end on one seed (the 10-seed sweep is the slow unit test
+// recovery_test.cc): generate mmm, then the fit command it prints, then ROAS against truth.
+TEST(MmmCliTest, GenerateMmmThenFitRecoversTrueRoas) {
+  const std::string dir = TempPath("gen_mmm");
+  std::filesystem::remove_all(dir);
+  json gen = RunJson("generate mmm --weeks 156 --seed 2 --out " + dir);
+  ASSERT_TRUE(gen.is_object());
+  ASSERT_TRUE(std::filesystem::exists(dir + "/truth.json"));
+  const std::string fit_command = gen["fit_command"].get<std::string>();
+  ASSERT_EQ(fit_command.rfind("flywheel ", 0), 0u) << fit_command;
+  json fit = RunJson(fit_command.substr(std::string("flywheel ").size()));
+  ASSERT_TRUE(fit.is_object());
+  ASSERT_EQ(gen["true_roas"].size(), 4u);
+  for (auto& [ch, want] : gen["true_roas"].items()) {
+    const double got = fit["channels"][ch]["roas"].get<double>();
+    EXPECT_NEAR(got / want.get<double>(), 1.0, 0.15) << ch << " fitted " << got << " true " << want;
+  }
+}
+
 TEST(MmmCliTest, FitsFromWorkspaceSpendAndEvents) {
   const std::string dir = TempPath("gen"), db = TempPath("gen.db");
   std::filesystem::remove_all(dir);

@@ -5,8 +5,9 @@
 //
 // The truth is a model of exactly the fitted family (geometric adstock, Hill saturation with
 // slope <= 1 so the true plan optimum is exact), so recovery measures the estimator, not a
-// misspecification. Spend per channel is Gamma-distributed around its mean, with a yearly wave
-// and "flighting" (weeks off air) for the channels that have it.
+// misspecification. Spend per on-air week is Gamma-distributed around its mean, with a yearly
+// wave, and every channel is flighted independently (on-air bursts and dark periods of a few
+// weeks), a design in which every channel's ROAS is identifiable (see simulate.cc).
 //
 // Thread safety: pure functions.
 #pragma once
