@@ -3,7 +3,6 @@
 // frame_cache.cc: write and read the EventFrame snapshot (layout in frame_cache.h).
 #include "frame_cache.h"
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "flywheel/core/file_io.h"
+#include "flywheel/core/huge_pages.h"
 
 namespace fw::store {
 namespace {
@@ -48,16 +48,6 @@ void AppendStrings(const std::vector<std::string>& values, std::vector<std::stri
   pieces->push_back(body);
 }
 
-// Large columns fault in 2 MiB pages rather than 4 KiB ones: a 300 MB frame otherwise spends
-// more time in page faults than in reading. Only a hint; the kernel may ignore it.
-void AdviseHugePages(void* data, size_t bytes) {
-  constexpr uintptr_t kPage = 4096;
-  if (bytes < (4u << 20)) return;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kPage - 1) & ~(kPage - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kPage - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
 // Sequential reads that fail once and stay failed; `remaining` guards every allocation, so a
 // damaged count cannot ask for more memory than the file holds.
 class Reader {
@@ -78,9 +68,7 @@ class Reader {
   template <typename T>
   bool Array(std::vector<T>* out, uint64_t count) {
     if (!ok_ || count > remaining_ / sizeof(T)) return ok_ = false;
-    out->reserve(count);
-    AdviseHugePages(out->data(), count * sizeof(T));
-    out->resize(count);
+    ResizeOnHugePages(*out, count);  // a 300 MB frame otherwise spends its time in page faults
     return Raw(out->data(), count * sizeof(T));
   }
   bool Strings(std::vector<std::string>* out) {
