@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // analysis_test.cc: scaling, cluster scores (against scikit-learn), choosing k, profiles and
-// the whole pipeline on Mall Customers.
+// the whole pipeline on Mall Customers; the adjusted Rand index helper against scikit-learn.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,6 +22,19 @@ Matrix Named(size_t rows, size_t cols, std::vector<float> values, std::vector<st
   x.data = std::move(values);
   x.column_names = std::move(names);
   return x;
+}
+
+// Expected values: sklearn.metrics.adjusted_rand_score (scikit-learn 1.2.1), run once with
+// /usr/bin/python3 on the same label lists.
+TEST(AdjustedRandIndexTest, MatchesScikitLearn) {
+  using testing_util::AdjustedRandIndex;
+  EXPECT_DOUBLE_EQ(AdjustedRandIndex({0, 0, 1, 1, 2, 2}, {1, 1, 0, 0, 2, 2}), 1.0);
+  EXPECT_NEAR(AdjustedRandIndex({0, 0, 0, 1, 1, 1, 2, 2, 2, 2}, {0, 0, 1, 1, 1, 2, 2, 2, 2, 0}),
+              0.20454545454545456, 1e-12);
+  EXPECT_NEAR(AdjustedRandIndex({0, 1, 2, 3}, {0, 0, 0, 0}), 0.0, 1e-12);
+  EXPECT_NEAR(AdjustedRandIndex({0, 0, 1, 1}, {0, 1, 0, 1}), -0.5, 1e-12);
+  EXPECT_NEAR(AdjustedRandIndex({5, 5, 5, 7, 7, 9, 9, 9, 9}, {1, 1, 2, 2, 2, 3, 3, 1, 3}),
+              0.35714285714285715, 1e-12);
 }
 
 TEST(ScalingTest, ZScoreUsesPopulationMomentsAndDropsConstantColumns) {
