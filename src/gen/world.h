@@ -36,7 +36,7 @@ struct SegmentParams {
 // not only in how long they stay: a segment must be recognisable from per-user rates (events per
 // active day, order value) whatever the signup day, or the planted truth is not recoverable from
 // the data (docs/segment.md, "Recovery").
-//   bargain_hunters: long deal-comparing sessions (12 views), carts often but rarely buys, small
+//   bargain_hunters: long deal-comparing sessions (11 views), carts often but rarely buys, small
 //     orders ($25 median); comes back for a week or so, then now and then through promotions
 //     (e-mail, social).
 //   loyal_high_value: short purposeful sessions (4 views) that often end in a large order ($110
@@ -45,7 +45,7 @@ struct SegmentParams {
 inline constexpr std::array<SegmentParams, kNumSegments> kSegments = {{
     {"bargain_hunters", 0.45,
      {0.35, 0.25, 0.15, 0.10, 0.15}, {0.03, 0.045, 0.06, 0.05, 0.035}, {2.5, 3.5, 0.8, 0, 0},
-     0.25, 6.0, 0.02, 11.0, 0.35, 3.2189, 0.35, {0.30, 0.25, 0.35, 0.0, 0.10}},
+     0.25, 6.0, 0.02, 10.0, 0.35, 3.2189, 0.35, {0.30, 0.25, 0.35, 0.0, 0.10}},
     {"loyal_high_value", 0.20,
      {0.10, 0.25, 0.30, 0.20, 0.15}, {0.30, 0.35, 0.45, 0.40, 0.32}, {4.0, 5.0, 1.2, 0, 0},
      0.60, 12.0, 0.05, 3.0, 0.60, 4.7005, 0.4, {0.05, 0.10, 0.25, 0.0, 0.60}},
