@@ -137,6 +137,19 @@ TEST(ProfileTest, OrderBySizeAndRfmLabels) {
   EXPECT_EQ((*profiles)[0].top_features.size(), 3u);
 }
 
+TEST(ProfileTest, BehaviourLabels) {
+  // Segment 0: many events per day, small orders; 1: large orders; 2: one page, no order.
+  Matrix x = Named(6, 2, {12, 25, 11, 24, 4, 110, 5, 120, 1, 0, 2, 0},
+                   {"events_per_active_day", "avg_order_value"});
+  const std::vector<uint32_t> labels = {0, 0, 1, 1, 2, 2};
+  auto profiles = BuildProfiles(x, labels, 3);
+  ASSERT_TRUE(profiles.ok());
+  ASSERT_EQ(profiles->size(), 3u);
+  EXPECT_EQ((*profiles)[0].label, "heavy browsers");
+  EXPECT_EQ((*profiles)[1].label, "high-value buyers");
+  EXPECT_EQ((*profiles)[2].label, "light visitors");
+}
+
 TEST(PipelineTest, MallFiveSegmentsWithReadableLabels) {
   Matrix mall = testing_util::LoadMall();
   if (mall.rows == 0) GTEST_SKIP() << "../shared/data/mall_customers is absent";
