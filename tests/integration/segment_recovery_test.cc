@@ -4,22 +4,22 @@
 // plants three user segments (truth.json's user_segment); after ingest, `flywheel segment
 // --features behaviour` must find them again with an adjusted Rand index >= 0.9 over ALL
 // users, new ones with a single visit included, for several seeds; and `--k auto` must pick 3.
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "testing/adjusted_rand_index.h"
 #include "testing/cli_runner.h"
 
 namespace {
 
-using nlohmann::json;
 using fw::testing::RunFlywheel;
+using nlohmann::json;
 
 struct Recovery {
   json segment_doc;  // `flywheel segment --json`
@@ -31,9 +31,9 @@ struct Recovery {
 // against the planted segment of each user.
 Recovery GenerateAndSegment(int users, int seed, const std::string& segment_args) {
   Recovery r;
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("fw_segment_recovery_" + std::to_string(seed) + "_" +
-                                     std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("fw_segment_recovery_" + std::to_string(seed) + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string data = (dir / "data").string();
@@ -42,16 +42,16 @@ Recovery GenerateAndSegment(int users, int seed, const std::string& segment_args
                         std::to_string(seed) + " --out '" + data + "' 2>/dev/null")
                 .exit_code,
             0);
-  EXPECT_EQ(RunFlywheel("ingest events '" + data + "/events.csv'" + db + " >/dev/null 2>&1")
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      RunFlywheel("ingest events '" + data + "/events.csv'" + db + " >/dev/null 2>&1").exit_code,
+      0);
   const auto run = RunFlywheel("segment " + segment_args + " --json" + db + " 2>/dev/null");
   EXPECT_EQ(run.exit_code, 0) << run.out;
   r.segment_doc = json::parse(run.out, nullptr, false);
   if (r.segment_doc.is_discarded()) return r;
-  const auto rows = RunFlywheel("sql \"SELECT user_id, segment FROM segments WHERE run_id = '" +
-                                r.segment_doc["run_id"].get<std::string>() + "'\" --json" + db +
-                                " 2>/dev/null");
+  const auto rows =
+      RunFlywheel("sql \"SELECT user_id, segment FROM segments WHERE run_id = '" +
+                  r.segment_doc["run_id"].get<std::string>() + "'\" --json" + db + " 2>/dev/null");
   EXPECT_EQ(rows.exit_code, 0);
   std::ifstream truth_file(data + "/truth.json");
   const json truth = json::parse(truth_file);
