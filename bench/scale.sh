@@ -11,7 +11,7 @@
 #   bench/scale.sh [FLYWHEEL_BINARY] [WORK_DIR] [USERS] [DAYS]
 #
 # Data: `flywheel generate --users USERS --days DAYS --seed 7` (default 400,000 users and 90 days,
-# about 10.2M events, ~25 per user). Servers: scripts/clickhouse-local-cluster.sh with
+# about 11.4M events, ~28 per user). Servers: scripts/clickhouse-local-cluster.sh with
 # FW_CH_PORT_OFFSET (default 500), stopped by PID on exit. REPEAT=N (default 1) keeps the best of
 # N runs. On a 2-core machine both shards share the same cores, so the cluster column measures
 # the overhead of distribution, not a speed-up.

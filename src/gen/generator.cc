@@ -21,7 +21,6 @@
 namespace fw::gen {
 namespace {
 
-constexpr std::array<double, kNumChannels> kReturnChannelMix = {0.10, 0.15, 0.25, 0.0, 0.50};
 constexpr int kNumEventNames = 4;
 constexpr std::array<std::string_view, kNumEventNames> kEventNames = {"signup", "view",
                                                                       "add_to_cart", "purchase"};
@@ -94,7 +93,7 @@ class UserSimulator {
         if (!rng.Bernoulli(p_active)) continue;
         session_start = options_.start_us + day * kMicrosPerDay +
                         static_cast<int64_t>(rng.UniformInt(86400)) * kMicrosPerSecond;
-        session_channel = Pick(rng, kReturnChannelMix);
+        session_channel = Pick(rng, params.return_mix);
       }
       Session(rng, params, channel, session_channel, session_start, day, treatment);
     }
@@ -215,10 +214,11 @@ nlohmann::json Truth(const GenerateOptions& options, const ChunkOutput& total,
   using nlohmann::json;
   json segments = json::array();
   for (const auto& params : kSegments) {
-    json conversion, cost, acquisition;
+    json conversion, cost, acquisition, returning;
     for (int c = 0; c < kNumChannels; ++c) {
       const std::string name(kChannels[static_cast<size_t>(c)]);
       acquisition[name] = params.acquisition[static_cast<size_t>(c)];
+      returning[name] = params.return_mix[static_cast<size_t>(c)];
       conversion[name] = params.purchase[static_cast<size_t>(c)];
       cost[name] = params.cpa[static_cast<size_t>(c)];
     }
@@ -230,6 +230,9 @@ nlohmann::json Truth(const GenerateOptions& options, const ChunkOutput& total,
                         {"daily_active", {{"peak", params.active_peak},
                                           {"tau_days", params.active_tau},
                                           {"floor", params.active_floor}}},
+                        {"extra_views_per_session_poisson_mean", params.views_per_session},
+                        {"add_to_cart_rate_per_session", params.cart_rate},
+                        {"return_session_channel_mix", returning},
                         {"order_value_lognormal", {{"log_mean", params.aov_log_mean},
                                                    {"log_sd", params.aov_log_sd}}}});
   }

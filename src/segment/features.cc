@@ -34,10 +34,11 @@ struct UserRow {
 Result<FeatureSet> ParseFeatureSet(std::string_view text) {
   if (text == "rfm") return FeatureSet::kRfm;
   if (text == "engagement") return FeatureSet::kEngagement;
+  if (text == "behaviour") return FeatureSet::kBehaviour;
   if (text == "channels") return FeatureSet::kChannels;
   if (text == "all") return FeatureSet::kAll;
   return InvalidArgument("--features is '" + std::string(text) +
-                         "', expected rfm, engagement, channels or all");
+                         "', expected rfm, engagement, behaviour, channels or all");
 }
 
 Result<Matrix> ExtractFeatures(const store::EventFrame& frame, const FeatureOptions& options,
@@ -80,6 +81,9 @@ Result<Matrix> ExtractFeatures(const store::EventFrame& frame, const FeatureOpti
       break;
     case FeatureSet::kEngagement:
       picks = {0, 1, 3, 6, 7};
+      break;
+    case FeatureSet::kBehaviour:
+      picks = {6, 5};
       break;
     case FeatureSet::kChannels:
       break;

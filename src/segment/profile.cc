@@ -65,6 +65,15 @@ std::string GenericLabel(const std::vector<std::string>& names, const std::vecto
   return label.empty() ? "average" : label;
 }
 
+std::string BehaviourLabel(const std::vector<std::string>& names, const std::vector<double>& z) {
+  const double e = ZOf(names, z, "events_per_active_day");
+  const double a = ZOf(names, z, "avg_order_value");
+  if (a >= 0.5) return "high-value buyers";
+  if (e >= 0.5) return "heavy browsers";
+  if (e <= -0.5) return "light visitors";
+  return GenericLabel(names, z);
+}
+
 }  // namespace
 
 std::vector<uint32_t> OrderBySize(std::span<const uint64_t> sizes) {
@@ -116,6 +125,8 @@ Result<std::vector<SegmentProfile>> BuildProfiles(const Matrix& original,
   const bool rfm = Has(original.column_names, "recency_days") &&
                    Has(original.column_names, "frequency") &&
                    Has(original.column_names, "monetary");
+  const bool behaviour = Has(original.column_names, "events_per_active_day") &&
+                         Has(original.column_names, "avg_order_value");
   std::vector<SegmentProfile> profiles;
   std::map<std::string, int> label_uses;
   for (size_t s = 0; s < k; ++s) {
@@ -136,7 +147,9 @@ Result<std::vector<SegmentProfile>> BuildProfiles(const Matrix& original,
     for (size_t rank = 0; rank < f && rank < 3; ++rank) {
       p.top_features.push_back({original.column_names[order[rank]], z[order[rank]]});
     }
-    p.label = rfm ? RfmLabel(original.column_names, z) : GenericLabel(original.column_names, z);
+    p.label = rfm         ? RfmLabel(original.column_names, z)
+              : behaviour ? BehaviourLabel(original.column_names, z)
+                          : GenericLabel(original.column_names, z);
     const int uses = ++label_uses[p.label];
     if (uses > 1) p.label += " #" + std::to_string(uses);
     profiles.push_back(std::move(p));

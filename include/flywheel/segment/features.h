@@ -23,7 +23,10 @@
 //
 // Sets (--features): rfm = recency_days, frequency, monetary, tenure_days, purchases,
 // avg_order_value; engagement = recency_days, frequency, tenure_days, events_per_active_day,
-// days_to_first_purchase; channels = the share_ and first_touch_ columns; all = every column.
+// days_to_first_purchase; behaviour = events_per_active_day, avg_order_value (how a user shops
+// per visit, with no count that grows with tenure: counts and days mostly measure when a user
+// signed up, which k-means would otherwise split on); channels = the share_ and first_touch_
+// columns; all = every column.
 //
 // This file reads the EventFrame struct only (a plain header), never the store library.
 // Thread safety: pure; the pool may be shared.
@@ -39,9 +42,9 @@
 
 namespace fw::segment {
 
-enum class FeatureSet { kRfm, kEngagement, kChannels, kAll };
+enum class FeatureSet { kRfm, kEngagement, kBehaviour, kChannels, kAll };
 
-// Parses "rfm", "engagement", "channels" or "all".
+// Parses "rfm", "engagement", "behaviour", "channels" or "all".
 Result<FeatureSet> ParseFeatureSet(std::string_view text);
 
 struct FeatureOptions {

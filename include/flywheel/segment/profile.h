@@ -18,6 +18,12 @@
 //   "big spenders"      m >= 0.5
 //   "engaged browsers"  f >= 0.5 and m < 0.5
 //   "occasional"        otherwise
+// Else, when the features include events_per_active_day and avg_order_value (the behaviour
+// set), with e and a their z-scores:
+//   "high-value buyers" a >= 0.5 (large orders)
+//   "heavy browsers"    e >= 0.5 (many events per visit day, orders not large)
+//   "light visitors"    e <= -0.5 (few events per visit day)
+//   then the generic rule below.
 // Otherwise (any table) the label names the up-to-two features with |z| >= 0.5, e.g.
 // "high Annual Income, low Spending Score" (a trailing "(...)" unit is dropped), or "average".
 // Two segments with the same label get " #2", " #3" appended, so labels stay unique.

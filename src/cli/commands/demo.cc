@@ -145,8 +145,11 @@ Status RunDemo(const CliContext& ctx, const DemoArgs& args) {
                        return OkStatus();
                      }});
   }
-  steps.push_back({"segment --k auto", [&] {
-                     FW_ASSIGN_OR_RETURN(json doc, RunCommandJson(db, {"segment", "--k", "auto",
+  // The behaviour set (per-visit rates, nothing that grows with tenure) is the one that finds
+  // the generator's planted segments; the RFM set mostly splits users by signup day.
+  steps.push_back({"segment --features behaviour --k auto", [&] {
+                     FW_ASSIGN_OR_RETURN(json doc, RunCommandJson(db, {"segment", "--features",
+                                                                       "behaviour", "--k", "auto",
                                                                        "--seed", seed}));
                      inputs["segments"] = SegmentInputs(doc);
                      return OkStatus();
@@ -327,9 +330,10 @@ void RegisterDemoCommands(CLI::App& app, CliContext& ctx) {
   cmd->footer(
       "Example:\n  flywheel demo --out demo-out --users 100000 --seed 42\n"
       "  open demo-out/report.html\n"
-      "Steps: generate, ingest events/spend/exposures, segment --k auto, acquisition, retention,\n"
-      "funnel, lifecycle, experiment analyze checkout_v2 (CUPED), simulate --scenario ecommerce,\n"
-      "allocate (next week's budget), mmm simulate/fit/plan, clv --by segment, report.");
+      "Steps: generate, ingest events/spend/exposures, segment --features behaviour --k auto,\n"
+      "acquisition, retention, funnel, lifecycle, experiment analyze checkout_v2 (CUPED),\n"
+      "simulate --scenario ecommerce, allocate (next week's budget), mmm simulate/fit/plan,\n"
+      "clv --by segment, report.");
   cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return RunDemo(ctx, *args); }; });
 }
 

@@ -18,7 +18,7 @@ const std::map<std::string, std::string>& Examples() {
                  "  flywheel --db fw.db ingest spend data/spend.csv --rejects bad_rows.csv"},
       {"info", "flywheel --db fw.db info\n  flywheel --db fw.db info --frame"},
       {"sql", "flywheel --db fw.db sql \"SELECT channel, count(*) FROM events GROUP BY 1\""},
-      {"segment", "flywheel --db fw.db segment --k auto --features rfm\n"
+      {"segment", "flywheel --db fw.db segment --k auto --features behaviour\n"
                   "  flywheel segment --input customers.csv --columns income,score --k 5"},
       {"retention", "flywheel --db fw.db retention --period week --periods 8"},
       {"funnel", "flywheel --db fw.db funnel signup view add_to_cart purchase --window 7d"},

@@ -383,7 +383,7 @@ void RegisterSegmentCommands(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--k-max", args->k_max, "Largest k tried by --k auto")->capture_default_str();
   cmd->add_option("--scale", args->scale, "zscore, robust, log1p or none")->capture_default_str();
-  cmd->add_option("--features", args->features, "rfm, engagement, channels or all (workspace)")
+  cmd->add_option("--features", args->features, "rfm, engagement, behaviour, channels or all (workspace)")
       ->capture_default_str();
   cmd->add_option("--purchase-event", args->purchase_event, "Event name that is a purchase")
       ->capture_default_str();

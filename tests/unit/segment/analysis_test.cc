@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // analysis_test.cc: scaling, cluster scores (against scikit-learn), choosing k, profiles and
-// the whole pipeline on Mall Customers.
+// the whole pipeline on Mall Customers; the adjusted Rand index helper against scikit-learn.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,6 +22,19 @@ Matrix Named(size_t rows, size_t cols, std::vector<float> values, std::vector<st
   x.data = std::move(values);
   x.column_names = std::move(names);
   return x;
+}
+
+// Expected values: sklearn.metrics.adjusted_rand_score (scikit-learn 1.2.1), run once with
+// /usr/bin/python3 on the same label lists.
+TEST(AdjustedRandIndexTest, MatchesScikitLearn) {
+  using testing_util::AdjustedRandIndex;
+  EXPECT_DOUBLE_EQ(AdjustedRandIndex({0, 0, 1, 1, 2, 2}, {1, 1, 0, 0, 2, 2}), 1.0);
+  EXPECT_NEAR(AdjustedRandIndex({0, 0, 0, 1, 1, 1, 2, 2, 2, 2}, {0, 0, 1, 1, 1, 2, 2, 2, 2, 0}),
+              0.20454545454545456, 1e-12);
+  EXPECT_NEAR(AdjustedRandIndex({0, 1, 2, 3}, {0, 0, 0, 0}), 0.0, 1e-12);
+  EXPECT_NEAR(AdjustedRandIndex({0, 0, 1, 1}, {0, 1, 0, 1}), -0.5, 1e-12);
+  EXPECT_NEAR(AdjustedRandIndex({5, 5, 5, 7, 7, 9, 9, 9, 9}, {1, 1, 2, 2, 2, 3, 3, 1, 3}),
+              0.35714285714285715, 1e-12);
 }
 
 TEST(ScalingTest, ZScoreUsesPopulationMomentsAndDropsConstantColumns) {
@@ -122,6 +135,19 @@ TEST(ProfileTest, OrderBySizeAndRfmLabels) {
   EXPECT_EQ((*profiles)[1].label, "dormant");
   EXPECT_DOUBLE_EQ((*profiles)[0].centroid[2], 475.0);  // original units
   EXPECT_EQ((*profiles)[0].top_features.size(), 3u);
+}
+
+TEST(ProfileTest, BehaviourLabels) {
+  // Segment 0: many events per day, small orders; 1: large orders; 2: one page, no order.
+  Matrix x = Named(6, 2, {12, 25, 11, 24, 4, 110, 5, 120, 1, 0, 2, 0},
+                   {"events_per_active_day", "avg_order_value"});
+  const std::vector<uint32_t> labels = {0, 0, 1, 1, 2, 2};
+  auto profiles = BuildProfiles(x, labels, 3);
+  ASSERT_TRUE(profiles.ok());
+  ASSERT_EQ(profiles->size(), 3u);
+  EXPECT_EQ((*profiles)[0].label, "heavy browsers");
+  EXPECT_EQ((*profiles)[1].label, "high-value buyers");
+  EXPECT_EQ((*profiles)[2].label, "light visitors");
 }
 
 TEST(PipelineTest, MallFiveSegmentsWithReadableLabels) {

@@ -72,6 +72,13 @@ TEST(FeaturesTest, SetsPickColumns) {
   EXPECT_EQ(rfm->column_names,
             (std::vector<std::string>{"recency_days", "frequency", "monetary", "tenure_days",
                                       "purchases", "avg_order_value"}));
+  auto behaviour = ExtractFeatures(frame, {.set = *ParseFeatureSet("behaviour")}, nullptr);
+  ASSERT_TRUE(behaviour.ok());
+  EXPECT_EQ(behaviour->column_names,
+            (std::vector<std::string>{"events_per_active_day", "avg_order_value"}));
+  EXPECT_FLOAT_EQ(Col(*behaviour, 0, "events_per_active_day"), 1.5f);
+  EXPECT_FLOAT_EQ(Col(*behaviour, 0, "avg_order_value"), 20.0f);
+  EXPECT_FLOAT_EQ(Col(*behaviour, 1, "avg_order_value"), 0.0f);
   auto channels = ExtractFeatures(frame, {.set = FeatureSet::kChannels}, nullptr);
   ASSERT_TRUE(channels.ok());
   EXPECT_EQ(channels->cols, 6u);

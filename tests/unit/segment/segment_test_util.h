@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "flywheel/core/matrix.h"
 #include "flywheel/core/text_table.h"
+#include "testing/adjusted_rand_index.h"
 
 namespace fw::segment::testing_util {
 
@@ -71,24 +71,8 @@ inline Matrix LoadMall() {
   return x;
 }
 
-// Adjusted Rand index of two labelings (Hubert and Arabie 1985), from the contingency table.
-inline double AdjustedRandIndex(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
-  std::map<std::pair<uint32_t, uint32_t>, double> joint;
-  std::map<uint32_t, double> ca, cb;
-  for (size_t i = 0; i < a.size(); ++i) {
-    joint[{a[i], b[i]}] += 1;
-    ca[a[i]] += 1;
-    cb[b[i]] += 1;
-  }
-  auto c2 = [](double v) { return v * (v - 1) / 2; };
-  double sum_joint = 0, sum_a = 0, sum_b = 0;
-  for (const auto& [key, v] : joint) sum_joint += c2(v);
-  for (const auto& [key, v] : ca) sum_a += c2(v);
-  for (const auto& [key, v] : cb) sum_b += c2(v);
-  const double expected = sum_a * sum_b / c2(static_cast<double>(a.size()));
-  const double max_index = 0.5 * (sum_a + sum_b);
-  if (max_index == expected) return 1.0;
-  return (sum_joint - expected) / (max_index - expected);
-}
+// The adjusted Rand index lives in testing/adjusted_rand_index.h (the CLI recovery test uses it
+// too).
+using fw::testing::AdjustedRandIndex;
 
 }  // namespace fw::segment::testing_util
