@@ -18,6 +18,18 @@ WORK=${WORK:-$(mktemp -d)}
 SHARED=${SHARED:-$ROOT/../shared/bench}
 MINIBATCH=${MINIBATCH:-1}
 PY=/usr/bin/python3
+# The peers at their best: OpenBLAS (not the reference BLAS) under numpy and scikit-learn, and
+# FAISS. Debian packages, installed when missing.
+need=()
+for pkg in python3-sklearn python3-numpy libopenblas0-pthread libopenblas-dev libfaiss-dev; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing ${need[*]} ..." >&2
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || {
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null; }
+fi
 mkdir -p "$WORK/data"
 cd "$WORK"
 cp "$SHARED/gen_blobs.py" .
