@@ -155,11 +155,8 @@ Result<analytics::AcquisitionResult> Backend::Acquisition(
   FW_RETURN_IF_ERROR(LoadExtent());
   FW_RETURN_IF_ERROR(CheckEventsExist({definition.purchase_event}));
   FW_ASSIGN_OR_RETURN(auto users,
-                      QueryRows(AcquisitionUsersSql(definition, Table("events_by_user"))));
-  // Known limit: the ARRAY JOIN copies a user's arrays once per purchase, and the per-user view
-  // comes out of its GROUP BY in large blocks; at 10M events on one 4 GB server this query ran
-  // out of memory (docs/scaling.md).
-  FW_ASSIGN_OR_RETURN(auto credits, QueryRows(AttributionSql(definition, Table("events_by_user"))));
+                      QueryPerUser(AcquisitionUsersSql(definition, Table("events_by_user"))));
+  FW_ASSIGN_OR_RETURN(auto credits, QueryPerUser(AttributionSql(definition, Table("events_by_user"))));
   // From here on, the kernel's assembly (src/analytics/acquisition.cc), over exact counts.
   const analytics::Period period = definition.period;
   std::map<std::string, analytics::ChannelAcquisition> by_name;

@@ -86,6 +86,11 @@ class Backend {
   // `settings`: extra query settings ("name=value").
   Result<std::vector<std::vector<std::string>>> QueryRows(
       const std::string& sql, const std::vector<std::string>& settings = {});
+  // QueryRows for SQL over the per-user view, whose GROUP BY user_id otherwise hands all of a
+  // server's users to the next step as one block: past kPerUserSpillBytes of aggregation state
+  // the GROUP BY spills to disk and then emits one block per hash bucket (1/256 of the users),
+  // so what a query does per user (an ARRAY JOIN, array lambdas) holds one bucket at a time.
+  Result<std::vector<std::vector<std::string>>> QueryPerUser(const std::string& sql);
 
   BackendUrl url_;
   Client client_;
