@@ -143,8 +143,14 @@ Result<std::vector<std::vector<std::string>>> Backend::QueryRows(
   return ParseTsv(body);
 }
 
+std::vector<std::string> Backend::PerUserSettings() {
+  // The sort spills too: an ORDER BY user_id over the per-user rows (segment features).
+  return {"max_bytes_before_external_group_by=" + std::to_string(kPerUserSpillBytes),
+          "max_bytes_before_external_sort=" + std::to_string(kPerUserSpillBytes)};
+}
+
 Result<std::vector<std::vector<std::string>>> Backend::QueryPerUser(const std::string& sql) {
-  return QueryRows(sql, {"max_bytes_before_external_group_by=" + std::to_string(kPerUserSpillBytes)});
+  return QueryRows(sql, PerUserSettings());
 }
 
 Status Backend::LoadExtent() {

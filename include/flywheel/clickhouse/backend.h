@@ -28,12 +28,20 @@
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/retention.h"
 #include "flywheel/clickhouse/client.h"
+#include "flywheel/core/matrix.h"
 #include "flywheel/core/result.h"
+#include "flywheel/segment/features.h"
 #include "flywheel/store/workspace.h"
 
 namespace fw::clickhouse {
 
 // What `flywheel info` shows for a ClickHouse backend.
+// The segment features of every user, rows in user_id order (the EventFrame's user order).
+struct UserFeatureMatrix {
+  Matrix features;
+  std::vector<std::string> user_ids;
+};
+
 struct BackendInfo {
   std::string url;
   std::string server_version;
@@ -76,6 +84,11 @@ class Backend {
       const analytics::AcquisitionDefinition& definition,
       const std::vector<analytics::SpendRow>& spend);
 
+  // The segment features (segment/features.h) of every user: the per-user counts are computed
+  // in ClickHouse and stream back as RowBinary, parsed piece by piece (only the matrix and the
+  // ids are held); segment::FillFeatureRow derives the features, as on the embedded path.
+  Result<UserFeatureMatrix> UserFeatures(const segment::FeatureOptions& options);
+
  private:
   explicit Backend(BackendUrl url);
   std::string Table(const std::string& name) const { return url_.database + "." + name; }
@@ -91,6 +104,8 @@ class Backend {
   // the GROUP BY spills to disk and then emits one block per hash bucket (1/256 of the users),
   // so what a query does per user (an ARRAY JOIN, array lambdas) holds one bucket at a time.
   Result<std::vector<std::vector<std::string>>> QueryPerUser(const std::string& sql);
+  // The settings QueryPerUser adds (also for streamed per-user answers).
+  static std::vector<std::string> PerUserSettings();
 
   BackendUrl url_;
   Client client_;
