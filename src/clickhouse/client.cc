@@ -6,6 +6,9 @@
 #include <httplib.h>
 
 #include <cctype>
+#include <cstdio>
+
+#include "flywheel/core/hash.h"
 
 namespace fw::clickhouse {
 namespace {
@@ -169,16 +172,38 @@ Result<std::string> Client::Post(const std::string& query_param, const std::stri
 }
 
 Status Client::QueryStream(const std::string& sql, const std::vector<std::string>& settings,
-                           const std::function<Status(std::string_view)>& consume) const {
+                           const std::function<Status(std::string_view)>& consume,
+                           const ExternalTable* table) const {
   httplib::Client http(endpoint_.host, endpoint_.port);
   http.set_connection_timeout(5, 0);
   http.set_read_timeout(timeout_s_, 0);
   http.set_write_timeout(timeout_s_, 0);
   httplib::Request request;
   request.method = "POST";
-  request.path = RequestPath("", settings);
-  request.body = sql;
-  request.set_header("Content-Type", "text/plain");
+  if (table == nullptr) {
+    request.path = RequestPath("", settings);
+    request.body = sql;
+    request.set_header("Content-Type", "text/plain");
+  } else {
+    // The query travels as a form field, since the body is the form; the table's structure
+    // rides in the URL as NAME_structure.
+    std::vector<std::string> all = settings;
+    all.push_back(table->name + "_structure=" + PercentEncode(table->structure));
+    request.path = RequestPath("", all);
+    // A boundary derived from the content, so the content cannot contain it by accident.
+    char boundary_buf[48];
+    std::snprintf(boundary_buf, sizeof boundary_buf, "flywheel-%016llx-%016llx",
+                  static_cast<unsigned long long>(HashBytes64(table->tsv)),
+                  static_cast<unsigned long long>(HashBytes64(sql)));
+    const std::string boundary = boundary_buf;
+    request.body = "--" + boundary +
+                   "\r\nContent-Disposition: form-data; name=\"query\"\r\n\r\n" + sql +
+                   "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"" +
+                   table->name + "\"; filename=\"" + table->name +
+                   ".tsv\"\r\nContent-Type: text/tab-separated-values\r\n\r\n" +
+                   table->tsv + "\r\n--" + boundary + "--\r\n";
+    request.set_header("Content-Type", "multipart/form-data; boundary=" + boundary);
+  }
   int status = 0;
   std::string error_body;  // an error answer is short text, kept whole for the message
   Status consumed = OkStatus();

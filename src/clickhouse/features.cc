@@ -1,52 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// features.cc: the segment feature matrix from ClickHouse. The answer is RowBinary (fixed-width
-// little-endian numbers, LEB128-prefixed strings), parsed as it arrives: a row split across
-// two pieces waits in a small carry-over buffer.
+// features.cc: the segment feature matrix from ClickHouse, a RowBinary answer parsed as it
+// arrives (row_binary.h).
 #include <algorithm>
-#include <cstring>
 
 #include "flywheel/clickhouse/backend.h"
 #include "flywheel/clickhouse/metric_sql.h"
+#include "row_binary.h"
 
 namespace fw::clickhouse {
-namespace {
-
-// Reads RowBinary values from [data, data + size); every read says whether the bytes were there.
-class RowReader {
- public:
-  RowReader(const char* data, size_t size) : data_(data), size_(size) {}
-  size_t position() const { return pos_; }
-
-  bool String(std::string& out) {
-    uint64_t length = 0;
-    for (int shift = 0;; shift += 7) {
-      if (pos_ >= size_ || shift > 63) return false;
-      const auto byte = static_cast<uint8_t>(data_[pos_++]);
-      length |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) break;
-    }
-    if (size_ - pos_ < length) return false;
-    out.assign(data_ + pos_, length);
-    pos_ += length;
-    return true;
-  }
-
-  template <typename T>
-  bool Fixed(T& out) {
-    if (size_ - pos_ < sizeof(T)) return false;
-    std::memcpy(&out, data_ + pos_, sizeof(T));  // little-endian host, as RowBinary
-    pos_ += sizeof(T);
-    return true;
-  }
-
- private:
-  const char* data_;
-  size_t size_;
-  size_t pos_ = 0;
-};
-
-}  // namespace
 
 Result<UserFeatureMatrix> Backend::UserFeatures(const segment::FeatureOptions& options) {
   FW_RETURN_IF_ERROR(LoadExtent());
@@ -74,58 +36,41 @@ Result<UserFeatureMatrix> Backend::UserFeatures(const segment::FeatureOptions& o
   const size_t cols = layout.column_names.size();
   std::vector<float> values;
   std::vector<int64_t> channel_counts(channels.size() + 1, 0);
-  std::string carry;  // the unparsed tail of the previous piece (less than one row)
   std::string user;
-  auto parse = [&](const char* data, size_t size, size_t& used) -> Status {
-    RowReader reader(data, size);
-    while (true) {
-      segment::UserActivity a;
-      uint8_t has_purchase = 0;
-      int64_t first_purchase = 0;
-      bool complete = reader.String(user) && reader.Fixed(a.num_events) &&
-                      reader.Fixed(a.active_days) && reader.Fixed(a.monetary) &&
-                      reader.Fixed(a.purchases) && reader.Fixed(a.first_us) &&
-                      reader.Fixed(a.last_us) && reader.Fixed(has_purchase) &&
-                      reader.Fixed(first_purchase) && reader.Fixed(a.first_channel);
-      for (size_t c = 1; complete && with_channels && c <= channels.size(); ++c) {
-        complete = reader.Fixed(channel_counts[c]);
-      }
-      if (!complete) break;
-      used = reader.position();
-      if (!out.user_ids.empty() && !(out.user_ids.back() < user)) {
-        return Internal("the feature rows from " + url_.text + " are not in user_id order at '" +
-                        user + "'");
-      }
-      if (a.first_channel > channels.size()) {
-        return Internal("feature row of user '" + user + "' names channel " +
-                        std::to_string(a.first_channel) + " of " +
-                        std::to_string(channels.size()));
-      }
-      a.first_purchase_us = has_purchase ? first_purchase : INT64_MIN;
-      a.channel_counts = channel_counts;
-      values.resize(values.size() + cols);
-      segment::FillFeatureRow(layout, a, max_time_us_,
-                              std::span<float>(values.data() + values.size() - cols, cols));
-      out.user_ids.push_back(user);
+  RowStream stream([&](RowReader& reader) -> Result<bool> {
+    segment::UserActivity a;
+    uint8_t has_purchase = 0;
+    int64_t first_purchase = 0;
+    bool complete = reader.String(user) && reader.Fixed(a.num_events) &&
+                    reader.Fixed(a.active_days) && reader.Fixed(a.monetary) &&
+                    reader.Fixed(a.purchases) && reader.Fixed(a.first_us) &&
+                    reader.Fixed(a.last_us) && reader.Fixed(has_purchase) &&
+                    reader.Fixed(first_purchase) && reader.Fixed(a.first_channel);
+    for (size_t c = 1; complete && with_channels && c <= channels.size(); ++c) {
+      complete = reader.Fixed(channel_counts[c]);
     }
-    return OkStatus();
-  };
+    if (!complete) return false;
+    if (!out.user_ids.empty() && !(out.user_ids.back() < user)) {
+      return Internal("the feature rows from " + url_.text + " are not in user_id order at '" +
+                      user + "'");
+    }
+    if (a.first_channel > channels.size()) {
+      return Internal("feature row of user '" + user + "' names channel " +
+                      std::to_string(a.first_channel) + " of " + std::to_string(channels.size()));
+    }
+    a.first_purchase_us = has_purchase ? first_purchase : INT64_MIN;
+    a.channel_counts = channel_counts;
+    values.resize(values.size() + cols);
+    segment::FillFeatureRow(layout, a, max_time_us_,
+                            std::span<float>(values.data() + values.size() - cols, cols));
+    out.user_ids.push_back(user);
+    return true;
+  });
   FW_RETURN_IF_ERROR(client_.QueryStream(
-      sql, PerUserSettings(), [&](std::string_view piece) -> Status {
-        size_t used = 0;
-        if (carry.empty()) {
-          FW_RETURN_IF_ERROR(parse(piece.data(), piece.size(), used));
-          carry.assign(piece.substr(used));
-        } else {
-          carry.append(piece);
-          FW_RETURN_IF_ERROR(parse(carry.data(), carry.size(), used));
-          carry.erase(0, used);
-        }
-        return OkStatus();
-      }));
-  if (!carry.empty()) {
+      sql, PerUserSettings(), [&](std::string_view piece) { return stream.Consume(piece); }));
+  if (stream.leftover() != 0) {
     return Internal("the feature answer from " + url_.text + " ends inside a row (" +
-                    std::to_string(carry.size()) + " bytes left)");
+                    std::to_string(stream.leftover()) + " bytes left)");
   }
   if (out.user_ids.empty()) return FailedPrecondition("the backend has no users to segment");
   out.features.rows = out.user_ids.size();

@@ -7,10 +7,11 @@
 # 1. Starts two local servers (scripts/clickhouse-local-cluster.sh, ports shifted by
 #    FW_CH_PORT_OFFSET, default 700) and generates ~5,000 users (flywheel generate).
 # 2. Ingests the same events.csv into the embedded workspace, one server and the cluster; the
-#    ClickHouse runs read spend from a workspace that holds spend only.
+#    ClickHouse runs read spend and exposures from a workspace that holds only those.
 # 3. Compares the --json output of every command the backend supports (info counts, retention,
-#    funnel, lifecycle, acquisition, with their variants): counts exactly, rates within 1e-12
-#    (compare_json.py).
+#    funnel, lifecycle, acquisition, experiment analyze, with their variants): counts exactly, rates within 1e-12
+#    (compare_json.py); for segment also the feature matrix (--features-out: counts exactly,
+#    values within 1e-9, compare_features.py) and then the same segments.
 # 4. Faults: an unreachable URL exits non-zero naming the endpoint; a re-sent file and an
 #    interrupted-then-rerun ingest leave exact counts; with one shard stopped every query is an
 #    error with no output on stdout, never a partial result.
@@ -55,6 +56,9 @@ spend_only="$work/spend_only.db"
 "$fw" --db "$emb" ingest events "$data/events.csv" >/dev/null || fail "embedded ingest events"
 "$fw" --db "$emb" ingest spend "$data/spend.csv" >/dev/null || fail "embedded ingest spend"
 "$fw" --db "$spend_only" ingest spend "$data/spend.csv" >/dev/null || fail "spend-only ingest"
+# Exposures stay in the workspace on every backend (experiment analyze reads them from --db).
+"$fw" --db "$emb" ingest exposures "$data/exposures.csv" >/dev/null || fail "embedded ingest exposures"
+"$fw" --db "$spend_only" ingest exposures "$data/exposures.csv" >/dev/null || fail "spend-only ingest exposures"
 expected_events=$("$fw" --db "$emb" --json info | python3 -c 'import json,sys; print(json.load(sys.stdin)["tables"]["events"])')
 expected_users=$("$fw" --db "$emb" --json info | python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])')
 echo "embedded: $expected_events events, $expected_users users"
@@ -127,6 +131,9 @@ commands=(
   "acquisition --attribution time-decay"
   "acquisition --attribution position"
   "acquisition --attribution position:30/50/20 --lookback 3d --conversion-window 7d --period month"
+  "experiment analyze checkout_v2 --metric conversion:purchase --metric revenue --metric count:view --metric retention:7d --metric ratio:purchase/view"
+  "experiment analyze checkout_v2 --metric conversion:purchase --metric revenue --cuped pre:count:view:14 --window 7d"
+  "experiment analyze checkout_v2 --metric revenue --winsorize 0.99 --method bayesian"
 )
 i=0
 for cmd in "${commands[@]}"; do
@@ -144,6 +151,36 @@ for cmd in "${commands[@]}"; do
       fail "$name '$cmd' exited $(cat "$work/c${i}_$name.rc"): $(cat "$work/c${i}_$name.err")"
     elif $compare "$work/c${i}_embedded.json" "$work/c${i}_$name.json" "$name '$cmd'"; then
       pass "$name '$cmd'"
+    else
+      fail "$name '$cmd' differs from embedded"
+    fi
+  done
+done
+
+# --- segment: the feature matrix computed in ClickHouse, then the same k-means ------------------
+segment_commands=(
+  "segment --features rfm --k 4 --seed 3"
+  "segment --features all --k auto --k-max 5 --seed 1"
+  "segment --features channels --k 5 --seed 2"
+  "segment --features engagement --k 3 --purchase-event no_such_event --scale robust"
+)
+i=0
+for cmd in "${segment_commands[@]}"; do
+  i=$((i + 1))
+  # shellcheck disable=SC2086
+  run "" "$work/s${i}_embedded" $cmd --features-out "$work/s${i}_embedded.csv"
+  if [ "$(cat "$work/s${i}_embedded.rc")" != 0 ]; then
+    fail "embedded '$cmd': $(cat "$work/s${i}_embedded.err")"
+    continue
+  fi
+  for name in single cluster; do
+    # shellcheck disable=SC2086
+    run "${!name}" "$work/s${i}_$name" $cmd --features-out "$work/s${i}_$name.csv"
+    if [ "$(cat "$work/s${i}_$name.rc")" != 0 ]; then
+      fail "$name '$cmd' exited $(cat "$work/s${i}_$name.rc"): $(cat "$work/s${i}_$name.err")"
+    elif python3 "$here/compare_features.py" "$work/s${i}_embedded.csv" "$work/s${i}_$name.csv" "$name '$cmd' features" &&
+         $compare "$work/s${i}_embedded.json" "$work/s${i}_$name.json" "$name '$cmd'"; then
+      pass "$name '$cmd': same features and segments"
     else
       fail "$name '$cmd' differs from embedded"
     fi
@@ -201,6 +238,7 @@ fi
 
 "$cluster_script" stop-one "$cluster_dir" 2
 for cmd in "info" "retention" "funnel signup view add_to_cart purchase" "lifecycle" "acquisition" \
+           "segment --k 3" "experiment analyze checkout_v2 --metric revenue" \
            "ingest events $data/events.csv"; do
   # shellcheck disable=SC2086
   run "$cluster" "$work/down" $cmd

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@
 #include "flywheel/clickhouse/client.h"
 #include "flywheel/core/matrix.h"
 #include "flywheel/core/result.h"
+#include "flywheel/experiment/event_metrics.h"
 #include "flywheel/segment/features.h"
 #include "flywheel/store/workspace.h"
 
@@ -88,6 +90,13 @@ class Backend {
   // in ClickHouse and stream back as RowBinary, parsed piece by piece (only the matrix and the
   // ids are held); segment::FillFeatureRow derives the features, as on the embedded path.
   Result<UserFeatureMatrix> UserFeatures(const segment::FeatureOptions& options);
+
+  // The experiment metrics of every exposed user (`user_ids[i]` first exposed at
+  // `exposure_us[i]`), as experiment::ComputeExposureMetrics returns them: the exposures go to
+  // ClickHouse as external data with the query, the per-user values come back as RowBinary.
+  Result<experiment::ExposureMetricValues> ExposureMetrics(
+      const std::vector<std::string>& user_ids, std::span<const int64_t> exposure_us,
+      const std::vector<experiment::ResolvedMetric>& metrics, int64_t window_us);
 
  private:
   explicit Backend(BackendUrl url);

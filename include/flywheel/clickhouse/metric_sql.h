@@ -24,6 +24,7 @@
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/period.h"
 #include "flywheel/analytics/retention.h"
+#include "flywheel/experiment/event_metrics.h"
 
 namespace fw::clickhouse {
 
@@ -70,5 +71,14 @@ std::string AttributionSql(const analytics::AcquisitionDefinition& definition,
 std::string UserActivitySql(const std::string& purchase_event,
                             const std::vector<std::string>& channel_names, bool with_channels,
                             const std::string& view);
+
+// Experiment metrics per exposed user (experiment/event_metrics.h), from the view joined to the
+// external table `exposures` (user_id String, idx UInt32, t0 Int64: first exposure in µs). One
+// RowBinary row per exposed user with events: idx UInt32, t0 Int64, then per metric its value Float64,
+// the ratio's denominator Float64 (ratio metrics) and the CUPED covariate Float64 (when
+// cuped_pre_days is set). Exposed users without events are absent (their metrics are 0).
+std::string ExposureMetricsSql(const std::vector<experiment::ResolvedMetric>& metrics,
+                               int64_t window_us, const std::string& view,
+                               const std::string& exposures);
 
 }  // namespace fw::clickhouse
