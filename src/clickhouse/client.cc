@@ -145,6 +145,13 @@ Status Client::RequestError(int status, const std::string& body) const {
     return Unavailable("ClickHouse at " + endpoint_.ToString() +
                        " could not reach every shard, so there is no result: " + message);
   }
+  // A shard that dies mid-query: the initiator's read from it fails (e.g. Code 32, "Attempt to
+  // read after eof: while receiving packet from HOST:PORT").
+  if (message.find("while receiving packet from") != std::string::npos ||
+      message.find("Code: 209,") != std::string::npos) {
+    return Unavailable("ClickHouse at " + endpoint_.ToString() +
+                       " lost a shard during the query, so there is no result: " + message);
+  }
   return FailedPrecondition("ClickHouse at " + endpoint_.ToString() + " (HTTP " +
                             std::to_string(status) + "): " + message);
 }

@@ -13,8 +13,9 @@
 #    (compare_json.py); for segment also the feature matrix (--features-out: counts exactly,
 #    values within 1e-9, compare_features.py) and then the same segments.
 # 4. Faults: an unreachable URL exits non-zero naming the endpoint; a re-sent file and an
-#    interrupted-then-rerun ingest leave exact counts; with one shard stopped every query is an
-#    error with no output on stdout, never a partial result.
+#    interrupted-then-rerun ingest leave exact counts; a shard killed while it executes a query
+#    makes the query an error; with one shard down every query is an error with no output on
+#    stdout, never a partial result.
 # The servers are always stopped by PID (trap EXIT). Exit 77 (skip) without clickhouse-server.
 set -uo pipefail
 
@@ -234,6 +235,38 @@ if [ "$(cat "$work/dead.rc")" != 0 ] && grep -q "cannot reach ClickHouse at http
   pass "unreachable backend exits $(cat "$work/dead.rc"): $(head -1 "$work/dead.err")"
 else
   fail "unreachable backend: rc $(cat "$work/dead.rc"), stderr '$(cat "$work/dead.err")'"
+fi
+
+# A shard that crashes (SIGKILL, so it cannot finish its running query as a stop lets it) while
+# it executes a query: the command fails with nothing on stdout. (Should shard 2 have sent its
+# whole part just before the crash, the output must then be the complete, embedded result.)
+mid_data="$work/mid_data"
+"$fw" generate --users 50000 --days 60 --seed 11 --out "$mid_data" >/dev/null || fail "generate mid"
+mid_url=${cluster/\/flywheel_dist/\/flywheel_mid_dist}
+run "$mid_url" "$work/mid_ingest" ingest events "$mid_data/events.csv"
+"$fw" --db "$work/mid_embedded.db" ingest events "$mid_data/events.csv" >/dev/null
+"$fw" --db "$work/mid_embedded.db" --json retention --period day --periods 30 >"$work/mid_expected.json"
+"$fw" --db "$spend_only" --backend "$mid_url" --json retention --period day --periods 30 \
+  >"$work/mid.json" 2>"$work/mid.err" &
+mid_pid=$!
+observed=0
+for _ in $(seq 1 500); do
+  n=$(curl -fsS "http://127.0.0.1:$FW_CH_HTTP2/" --data-binary "SELECT count() FROM system.processes WHERE query LIKE '%flywheel_mid_dist.events_by_user_local%' AND query NOT LIKE '%system.processes%'" 2>/dev/null)
+  if [ "${n:-0}" -gt 0 ]; then observed=1; break; fi
+  kill -0 "$mid_pid" 2>/dev/null || break
+  sleep 0.02
+done
+"$cluster_script" kill-one "$cluster_dir" 2
+wait "$mid_pid"
+mid_rc=$?
+if [ "$observed" != 1 ]; then
+  fail "shard 2 was never seen executing the retention query (rc $mid_rc)"
+elif [ "$mid_rc" != 0 ] && [ ! -s "$work/mid.json" ] && grep -q "no result" "$work/mid.err"; then
+  pass "shard 2 killed mid-query: rc $mid_rc, $(head -c 140 "$work/mid.err")"
+elif [ "$mid_rc" = 0 ] && $compare "$work/mid_expected.json" "$work/mid.json" "mid-query kill"; then
+  pass "shard 2 killed mid-query after sending its part: the complete result"
+else
+  fail "shard 2 killed mid-query: rc $mid_rc, $(wc -c <"$work/mid.json") bytes of output, $(head -c 200 "$work/mid.err")"
 fi
 
 "$cluster_script" stop-one "$cluster_dir" 2
