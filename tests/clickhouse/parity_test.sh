@@ -5,7 +5,8 @@
 # workspace's numbers, on one server and on a two-shard cluster, and fails loudly when it cannot.
 #
 # 1. Starts two local servers (scripts/clickhouse-local-cluster.sh, ports shifted by
-#    FW_CH_PORT_OFFSET, default 700) and generates ~5,000 users (flywheel generate).
+#    FW_CH_PORT_OFFSET, default 700, moved on by 30 while the ports are taken) and generates
+#    ~5,000 users (flywheel generate).
 # 2. Ingests the same events.csv into the embedded workspace, one server and the cluster; the
 #    ClickHouse runs read spend and exposures from a workspace that holds only those.
 # 3. Compares the --json output of every command the backend supports (info counts, retention,
@@ -43,7 +44,23 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 
-"$cluster_script" start "$cluster_dir" 2 >/dev/null || { echo "FAIL: could not start the cluster"; exit 1; }
+# Another worktree's run of this test may hold the ports: then try the next offsets, 30 apart so
+# that no server's HTTP, TCP or interserver port meets another's.
+started=0
+for _ in 1 2 3 4; do
+  if "$cluster_script" start "$cluster_dir" 2 >"$work/cluster_start.log" 2>&1; then
+    started=1
+    break
+  fi
+  grep -q "already in use" "$work/cluster_start.log" || break
+  "$cluster_script" stop "$cluster_dir" >/dev/null 2>&1 || true
+  rm -rf "$cluster_dir"
+  export FW_CH_PORT_OFFSET=$((FW_CH_PORT_OFFSET + 30))
+done
+if [ "$started" != 1 ]; then
+  echo "FAIL: could not start the cluster: $(cat "$work/cluster_start.log")"
+  exit 1
+fi
 # shellcheck disable=SC1091
 source "$cluster_dir/env"
 single=$FW_CH_URL_SINGLE
