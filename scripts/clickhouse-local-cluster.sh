@@ -5,6 +5,9 @@
 #   scripts/clickhouse-local-cluster.sh start DIR [NUM_SERVERS]   # 1 or 2, default 2
 #   scripts/clickhouse-local-cluster.sh stop DIR
 #   scripts/clickhouse-local-cluster.sh stop-one DIR N            # stop server N only (fault tests)
+#   scripts/clickhouse-local-cluster.sh kill-one DIR N            # SIGKILL server N: a crash, which
+#                                                                 # unlike stop-one does not let
+#                                                                 # running queries finish
 #
 # Every server listens on 127.0.0.1 only, on non-default ports, keeps config, data and logs
 # under DIR/nN/, and is stopped by the PID recorded in DIR/nN/pid (never by name).
@@ -17,7 +20,7 @@
 # Prints nothing on success except the env file path; exits non-zero with a message otherwise.
 set -euo pipefail
 
-usage() { echo "usage: $0 start DIR [1|2] | stop DIR | stop-one DIR N" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR [1|2] | stop DIR | stop-one DIR N | kill-one DIR N" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 action=$1
 dir=$2
@@ -178,6 +181,14 @@ EOF
   stop-one)
     [ $# -ge 3 ] || usage
     stop_one "$3"
+    ;;
+  kill-one)
+    [ $# -ge 3 ] || usage
+    pidfile="$dir/n$3/pid"
+    [ -f "$pidfile" ] || { echo "no server $3 in $dir" >&2; exit 1; }
+    pid=$(cat "$pidfile")
+    kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     ;;
   *) usage ;;
 esac

@@ -9,6 +9,10 @@
 namespace fw::clickhouse {
 namespace {
 
+// 256 MB: a quarter of what a server needs per query at most (docs/scaling.md); ClickHouse
+// advises a spill threshold of half max_memory_usage at most.
+constexpr int64_t kPerUserSpillBytes = 256LL << 20;
+
 constexpr const char* kEventColumns =
     "(user_id String, time_us Int64, event String, channel String, campaign String, "
     "revenue Float64, key_hi UInt64, key_lo UInt64)";
@@ -137,6 +141,16 @@ Result<std::vector<std::vector<std::string>>> Backend::QueryRows(
   all.insert(all.end(), settings.begin(), settings.end());
   FW_ASSIGN_OR_RETURN(const std::string body, client_.Query(sql, all));
   return ParseTsv(body);
+}
+
+std::vector<std::string> Backend::PerUserSettings() {
+  // The sort spills too: an ORDER BY user_id over the per-user rows (segment features).
+  return {"max_bytes_before_external_group_by=" + std::to_string(kPerUserSpillBytes),
+          "max_bytes_before_external_sort=" + std::to_string(kPerUserSpillBytes)};
+}
+
+Result<std::vector<std::vector<std::string>>> Backend::QueryPerUser(const std::string& sql) {
+  return QueryRows(sql, PerUserSettings());
 }
 
 Status Backend::LoadExtent() {

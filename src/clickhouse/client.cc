@@ -6,6 +6,9 @@
 #include <httplib.h>
 
 #include <cctype>
+#include <cstdio>
+
+#include "flywheel/core/hash.h"
 
 namespace fw::clickhouse {
 namespace {
@@ -123,36 +126,111 @@ Result<BackendUrl> ParseBackendUrl(std::string_view text) {
 Client::Client(Endpoint endpoint, int timeout_s)
     : endpoint_(std::move(endpoint)), timeout_s_(timeout_s) {}
 
+std::string Client::RequestPath(const std::string& query_param,
+                                const std::vector<std::string>& settings) const {
+  std::string path = "/?wait_end_of_query=1";
+  if (!query_param.empty()) path += "&query=" + PercentEncode(query_param);
+  for (const std::string& setting : settings) path += "&" + setting;
+  return path;
+}
+
+Status Client::RequestError(int status, const std::string& body) const {
+  const std::string message = FirstLine(body);
+  if (message.find("Code: 60,") != std::string::npos ||
+      message.find("Code: 81,") != std::string::npos) {
+    return NotFound("ClickHouse at " + endpoint_.ToString() + ": " + message);
+  }
+  if (message.find("Code: 279,") != std::string::npos ||
+      message.find("Code: 210,") != std::string::npos) {
+    return Unavailable("ClickHouse at " + endpoint_.ToString() +
+                       " could not reach every shard, so there is no result: " + message);
+  }
+  // A shard that dies mid-query: the initiator's read from it fails (e.g. Code 32, "Attempt to
+  // read after eof: while receiving packet from HOST:PORT").
+  if (message.find("while receiving packet from") != std::string::npos ||
+      message.find("Code: 209,") != std::string::npos) {
+    return Unavailable("ClickHouse at " + endpoint_.ToString() +
+                       " lost a shard during the query, so there is no result: " + message);
+  }
+  return FailedPrecondition("ClickHouse at " + endpoint_.ToString() + " (HTTP " +
+                            std::to_string(status) + "): " + message);
+}
+
+namespace {
+
+Status Unreachable(const Endpoint& endpoint, httplib::Error error) {
+  return Unavailable("cannot reach ClickHouse at http://" + endpoint.ToString() + " (" +
+                     httplib::to_string(error) +
+                     "); is the server running and is --backend right?");
+}
+
+}  // namespace
+
 Result<std::string> Client::Post(const std::string& query_param, const std::string& body,
                                  const std::vector<std::string>& settings) const {
   httplib::Client http(endpoint_.host, endpoint_.port);
   http.set_connection_timeout(5, 0);  // a dead host should fail fast
   http.set_read_timeout(timeout_s_, 0);
   http.set_write_timeout(timeout_s_, 0);
-  std::string path = "/?wait_end_of_query=1";
-  if (!query_param.empty()) path += "&query=" + PercentEncode(query_param);
-  for (const std::string& setting : settings) path += "&" + setting;
-  auto response = http.Post(path, body, "text/plain");
-  if (!response) {
-    return Unavailable("cannot reach ClickHouse at http://" + endpoint_.ToString() + " (" +
-                       httplib::to_string(response.error()) +
-                       "); is the server running and is --backend right?");
-  }
-  if (response->status != 200) {
-    const std::string message = FirstLine(response->body);
-    if (message.find("Code: 60,") != std::string::npos ||
-        message.find("Code: 81,") != std::string::npos) {
-      return NotFound("ClickHouse at " + endpoint_.ToString() + ": " + message);
-    }
-    if (message.find("Code: 279,") != std::string::npos ||
-        message.find("Code: 210,") != std::string::npos) {
-      return Unavailable("ClickHouse at " + endpoint_.ToString() +
-                         " could not reach every shard, so there is no result: " + message);
-    }
-    return FailedPrecondition("ClickHouse at " + endpoint_.ToString() + " (HTTP " +
-                              std::to_string(response->status) + "): " + message);
-  }
+  auto response = http.Post(RequestPath(query_param, settings), body, "text/plain");
+  if (!response) return Unreachable(endpoint_, response.error());
+  if (response->status != 200) return RequestError(response->status, response->body);
   return std::move(response->body);
+}
+
+Status Client::QueryStream(const std::string& sql, const std::vector<std::string>& settings,
+                           const std::function<Status(std::string_view)>& consume,
+                           const ExternalTable* table) const {
+  httplib::Client http(endpoint_.host, endpoint_.port);
+  http.set_connection_timeout(5, 0);
+  http.set_read_timeout(timeout_s_, 0);
+  http.set_write_timeout(timeout_s_, 0);
+  httplib::Request request;
+  request.method = "POST";
+  if (table == nullptr) {
+    request.path = RequestPath("", settings);
+    request.body = sql;
+    request.set_header("Content-Type", "text/plain");
+  } else {
+    // The query travels as a form field, since the body is the form; the table's structure
+    // rides in the URL as NAME_structure.
+    std::vector<std::string> all = settings;
+    all.push_back(table->name + "_structure=" + PercentEncode(table->structure));
+    request.path = RequestPath("", all);
+    // A boundary derived from the content, so the content cannot contain it by accident.
+    char boundary_buf[48];
+    std::snprintf(boundary_buf, sizeof boundary_buf, "flywheel-%016llx-%016llx",
+                  static_cast<unsigned long long>(HashBytes64(table->tsv)),
+                  static_cast<unsigned long long>(HashBytes64(sql)));
+    const std::string boundary = boundary_buf;
+    request.body = "--" + boundary +
+                   "\r\nContent-Disposition: form-data; name=\"query\"\r\n\r\n" + sql +
+                   "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"" +
+                   table->name + "\"; filename=\"" + table->name +
+                   ".tsv\"\r\nContent-Type: text/tab-separated-values\r\n\r\n" +
+                   table->tsv + "\r\n--" + boundary + "--\r\n";
+    request.set_header("Content-Type", "multipart/form-data; boundary=" + boundary);
+  }
+  int status = 0;
+  std::string error_body;  // an error answer is short text, kept whole for the message
+  Status consumed = OkStatus();
+  request.response_handler = [&](const httplib::Response& response) {
+    status = response.status;
+    return true;
+  };
+  request.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+    if (status != 200) {
+      error_body.append(data, size);
+      return true;
+    }
+    consumed = consume(std::string_view(data, size));
+    return consumed.ok();
+  };
+  const httplib::Result response = http.send(request);
+  if (!consumed.ok()) return consumed;
+  if (!response) return Unreachable(endpoint_, response.error());
+  if (status != 200) return RequestError(status, error_body);
+  return OkStatus();
 }
 
 Result<std::string> Client::Query(const std::string& sql,

@@ -254,14 +254,36 @@ std::string AttributionSql(const analytics::AcquisitionDefinition& definition,
   const std::string purchase = QuoteString(definition.purchase_event);
   const std::string lookback = std::to_string(definition.lookback_us);
   const analytics::AttributionSpec& spec = definition.attribution;
-  // One row per purchase (the ARRAY JOIN clause: 18.16 loses an arrayJoin() alias that later
-  // lambdas capture), then its touches: events with a channel in
-  // [t - lookback, t], sorted by time, ties by channel name.
-  std::string with =
-      "WITH ts[pi] AS t, " + LlroundSql("rev[pi] * 1e6") +
-      " AS runits, arraySort(arrayFilter(x -> tupleElement(x, 2) != '' AND tupleElement(x, 1) "
-      ">= t - " + lookback + " AND tupleElement(x, 1) <= t, arrayMap((a, b) -> (a, b), ts, "
-      "ch))) AS touches, length(touches) AS n, ";
+  // Per user, before the join: the touches (events with a channel) as (time, channel) sorted by
+  // time, ties by channel name, once; the purchases' times and revenues; and for each purchase
+  // the bounds of its lookback window [t - lookback, t] in that sorted list, counted with a
+  // sort-merge and a prefix sum (no lambda captures an array). The window is then a contiguous
+  // slice, so after the ARRAY JOIN each purchase row carries only its own window's touches.
+  // hi: touches at or before t (a touch at the same instant sorts before the purchase marker);
+  // lo: touches strictly before t - lookback (the marker sorts before a touch at that instant).
+  const std::string touches_all =
+      "arraySort(arrayFilter(x -> tupleElement(x, 2) != '', arrayMap((a, b) -> (a, b), ts, "
+      "ch)))";
+  const std::string touch_times = "arrayMap(x -> tupleElement(x, 1), tk)";
+  const std::string purchase_times = "arrayFilter((t, e) -> e = " + purchase + ", ts, ev)";
+  auto marker_count = [&](const std::string& shift, const char* touch_kind,
+                          const char* marker_kind) {
+    const std::string merged = "arraySort(arrayConcat(arrayMap(x -> (x, toUInt8(" +
+                               std::string(touch_kind) + ")), tt), arrayMap(x -> (x" + shift +
+                               ", toUInt8(" + marker_kind + ")), pt)))";
+    return "arrayFilter((c, x) -> tupleElement(x, 2) = " + std::string(marker_kind) +
+           ", arrayCumSum(arrayMap(x -> toInt64(tupleElement(x, 2) = " + touch_kind +
+           "), " + merged + ")), " + merged + ")";
+  };
+  std::string with = "WITH " + touches_all + " AS tk, " + touch_times + " AS tt, " +
+                     purchase_times + " AS pt, ";
+  // 18.16 takes no WITH alias as an ARRAY JOIN argument, hence the identity arrayMap there.
+  const std::string join =
+      " ARRAY JOIN arrayMap(x -> x, pt) AS p_time, arrayFilter((r, e) -> e = " + purchase +
+      ", rev, ev) AS p_rev, arrayMap(x -> x, " + marker_count(" - " + lookback, "1", "0") +
+      ") AS w_lo, arrayMap(x -> x, " + marker_count("", "0", "1") + ") AS w_hi";
+  with += LlroundSql("p_rev * 1e6") +
+          " AS runits, arraySlice(tk, w_lo + 1, w_hi - w_lo) AS touches, length(touches) AS n, ";
   std::string weights;
   switch (spec.model) {
     case analytics::AttributionModel::kFirst:
@@ -274,7 +296,7 @@ std::string AttributionSql(const analytics::AcquisitionDefinition& definition,
       weights = "arrayMap(i -> toFloat64(1), arrayEnumerate(touches))";
       break;
     case analytics::AttributionModel::kTimeDecay:
-      weights = "arrayMap(x -> exp2(-(toFloat64(t - tupleElement(x, 1)) / " +
+      weights = "arrayMap(x -> exp2(-(toFloat64(p_time - tupleElement(x, 1)) / " +
                 DoubleSql(spec.half_life_days * static_cast<double>(kMicrosPerDay)) +
                 ")), touches)";
       break;
@@ -293,9 +315,8 @@ std::string AttributionSql(const analytics::AcquisitionDefinition& definition,
           "arrayMap(x -> (tupleElement(x, 1), tupleElement(x, 2), toInt64(0)), cu), "
           "arrayMap(x -> (tupleElement(x, 1), toInt64(0), tupleElement(x, 2)), ru)))) AS credit ";
   return with + "SELECT tupleElement(credit, 1) AS channel, sum(tupleElement(credit, 2)), "
-                "sum(tupleElement(credit, 3)) FROM " + view +
-                " ARRAY JOIN arrayFilter(i -> ev[i] = " + purchase +
-                ", arrayEnumerate(ev)) AS pi GROUP BY channel ORDER BY channel FORMAT TSV";
+                "sum(tupleElement(credit, 3)) FROM " + view + join +
+                " GROUP BY channel ORDER BY channel FORMAT TSV";
 }
 
 }  // namespace fw::clickhouse

@@ -37,7 +37,7 @@ Result<analytics::RetentionResult> Backend::Retention(
   if (!definition.start_event.empty()) needed.push_back(definition.start_event);
   if (!definition.return_event.empty()) needed.push_back(definition.return_event);
   FW_RETURN_IF_ERROR(CheckEventsExist(needed));
-  FW_ASSIGN_OR_RETURN(auto rows, QueryRows(RetentionSql(definition, Table("events_by_user"))));
+  FW_ASSIGN_OR_RETURN(auto rows, QueryPerUser(RetentionSql(definition, Table("events_by_user"))));
 
   const auto num_offsets = static_cast<size_t>(definition.num_periods);
   analytics::RetentionResult result;
@@ -79,7 +79,7 @@ Result<analytics::FunnelResult> Backend::Funnel(const analytics::FunnelDefinitio
   FW_RETURN_IF_ERROR(CheckEventsExist(definition.steps));
   const int64_t data_end_us = definition.as_of_us.value_or(max_time_us_);
   FW_ASSIGN_OR_RETURN(auto rows,
-                      QueryRows(FunnelSql(definition, data_end_us, Table("events_by_user"))));
+                      QueryPerUser(FunnelSql(definition, data_end_us, Table("events_by_user"))));
   const size_t k = definition.steps.size();
   const size_t expected = 2 * k + 6 * (k - 1);
   if (rows.size() != 1 || rows[0].size() != expected) {
@@ -123,7 +123,7 @@ Result<std::vector<analytics::LifecycleTable>> Backend::Lifecycle(
   const int64_t first = analytics::PeriodOfMicros(min_time_us_, definition.period);
   const int64_t last = analytics::PeriodOfMicros(max_time_us_, definition.period);
   FW_ASSIGN_OR_RETURN(auto rows,
-                      QueryRows(LifecycleSql(definition, last, Table("events_by_user"))));
+                      QueryPerUser(LifecycleSql(definition, last, Table("events_by_user"))));
   const int64_t data_end_us = definition.as_of_us.value_or(max_time_us_);
   analytics::LifecycleTable table;
   table.group = "all";
@@ -155,11 +155,8 @@ Result<analytics::AcquisitionResult> Backend::Acquisition(
   FW_RETURN_IF_ERROR(LoadExtent());
   FW_RETURN_IF_ERROR(CheckEventsExist({definition.purchase_event}));
   FW_ASSIGN_OR_RETURN(auto users,
-                      QueryRows(AcquisitionUsersSql(definition, Table("events_by_user"))));
-  // Known limit: the ARRAY JOIN copies a user's arrays once per purchase, and the per-user view
-  // comes out of its GROUP BY in large blocks; at 10M events on one 4 GB server this query ran
-  // out of memory (docs/scaling.md).
-  FW_ASSIGN_OR_RETURN(auto credits, QueryRows(AttributionSql(definition, Table("events_by_user"))));
+                      QueryPerUser(AcquisitionUsersSql(definition, Table("events_by_user"))));
+  FW_ASSIGN_OR_RETURN(auto credits, QueryPerUser(AttributionSql(definition, Table("events_by_user"))));
   // From here on, the kernel's assembly (src/analytics/acquisition.cc), over exact counts.
   const analytics::Period period = definition.period;
   std::map<std::string, analytics::ChannelAcquisition> by_name;

@@ -23,11 +23,14 @@ int64_t DayOf(int64_t us) {
   return us >= 0 ? us / day : -((-us + day - 1) / day);
 }
 
-// Per-user values of every feature, before a set picks columns.
-struct UserRow {
-  double recency_days = 0, frequency = 0, monetary = 0, tenure_days = 0, purchases = 0,
-         avg_order_value = 0, events_per_active_day = 0, days_to_first_purchase = 0;
-};
+constexpr const char* kBaseNames[] = {"recency_days",
+                                      "frequency",
+                                      "monetary",
+                                      "tenure_days",
+                                      "purchases",
+                                      "avg_order_value",
+                                      "events_per_active_day",
+                                      "days_to_first_purchase"};
 
 }  // namespace
 
@@ -39,6 +42,59 @@ Result<FeatureSet> ParseFeatureSet(std::string_view text) {
   if (text == "all") return FeatureSet::kAll;
   return InvalidArgument("--features is '" + std::string(text) +
                          "', expected rfm, engagement, behaviour, channels or all");
+}
+
+Result<FeatureLayout> MakeFeatureLayout(FeatureSet set,
+                                        const std::vector<std::string>& channel_names) {
+  FeatureLayout layout;
+  switch (set) {
+    case FeatureSet::kRfm: layout.base_fields = {0, 1, 2, 3, 4, 5}; break;
+    case FeatureSet::kEngagement: layout.base_fields = {0, 1, 3, 6, 7}; break;
+    case FeatureSet::kBehaviour: layout.base_fields = {6, 5}; break;
+    case FeatureSet::kChannels: break;
+    case FeatureSet::kAll: layout.base_fields = {0, 1, 2, 3, 4, 5, 6, 7}; break;
+  }
+  if (set == FeatureSet::kChannels && channel_names.empty()) {
+    return FailedPrecondition("--features channels: no event in the workspace has a channel");
+  }
+  for (int field : layout.base_fields) layout.column_names.push_back(kBaseNames[field]);
+  if (set == FeatureSet::kChannels || set == FeatureSet::kAll) {
+    layout.num_channels = channel_names.size();
+    for (const std::string& name : channel_names) layout.column_names.push_back("share_" + name);
+    for (const std::string& name : channel_names) {
+      layout.column_names.push_back("first_touch_" + name);
+    }
+  }
+  return layout;
+}
+
+void FillFeatureRow(const FeatureLayout& layout, const UserActivity& a, int64_t end_us,
+                    std::span<float> out) {
+  const double frequency = static_cast<double>(a.active_days);
+  const double purchases = static_cast<double>(a.purchases);
+  const double num_events = static_cast<double>(a.num_events);
+  double recency_days = 0, tenure_days = 0, events_per_active_day = 0;
+  if (a.num_events > 0) {
+    recency_days = static_cast<double>(end_us - a.last_us) / kMicrosPerDayD;
+    tenure_days = static_cast<double>(end_us - a.first_us) / kMicrosPerDayD;
+    events_per_active_day = num_events / frequency;
+  }
+  const double avg_order_value = purchases > 0 ? a.monetary / purchases : 0.0;
+  const double days_to_first_purchase =
+      a.first_purchase_us != INT64_MIN
+          ? static_cast<double>(a.first_purchase_us - a.first_us) / kMicrosPerDayD
+          : tenure_days;
+  const double values[] = {recency_days, frequency,       a.monetary,
+                           tenure_days,  purchases,       avg_order_value,
+                           events_per_active_day, days_to_first_purchase};
+  size_t col = 0;
+  for (int field : layout.base_fields) out[col++] = static_cast<float>(values[field]);
+  const size_t n = layout.num_channels;
+  for (size_t c = 1; c <= n; ++c) {
+    const double count = c < a.channel_counts.size() ? static_cast<double>(a.channel_counts[c]) : 0;
+    out[col + c - 1] = a.num_events > 0 ? static_cast<float>(count / num_events) : 0.0f;
+    out[col + n + c - 1] = a.first_channel == c ? 1.0f : 0.0f;
+  }
 }
 
 Result<Matrix> ExtractFeatures(const store::EventFrame& frame, const FeatureOptions& options,
@@ -55,113 +111,51 @@ Result<Matrix> ExtractFeatures(const store::EventFrame& frame, const FeatureOpti
   for (size_t c = 0; c < names.size(); ++c) {
     if (names[c] == options.purchase_event) purchase_code = static_cast<int64_t>(c);
   }
-  // Channels: codes 1.. (code 0 means "none given").
-  const auto& channel_names = frame.channels.values();
-  const size_t num_channels = channel_names.size() > 1 ? channel_names.size() - 1 : 0;
-  const bool want_base = options.set != FeatureSet::kChannels;
-  const bool want_channels =
-      options.set == FeatureSet::kChannels || options.set == FeatureSet::kAll;
-  if (want_channels && num_channels == 0 && options.set == FeatureSet::kChannels) {
-    return FailedPrecondition("--features channels: no event in the workspace has a channel");
-  }
-
-  std::vector<std::string> columns;
-  const char* kBaseNames[] = {"recency_days",
-                              "frequency",
-                              "monetary",
-                              "tenure_days",
-                              "purchases",
-                              "avg_order_value",
-                              "events_per_active_day",
-                              "days_to_first_purchase"};
-  std::vector<int> picks;
-  switch (options.set) {
-    case FeatureSet::kRfm:
-      picks = {0, 1, 2, 3, 4, 5};
-      break;
-    case FeatureSet::kEngagement:
-      picks = {0, 1, 3, 6, 7};
-      break;
-    case FeatureSet::kBehaviour:
-      picks = {6, 5};
-      break;
-    case FeatureSet::kChannels:
-      break;
-    case FeatureSet::kAll:
-      picks = {0, 1, 2, 3, 4, 5, 6, 7};
-      break;
-  }
-  if (want_base) {
-    for (int field : picks) columns.push_back(kBaseNames[field]);
-  }
-  const size_t channel_col0 = columns.size();
-  if (want_channels) {
-    for (size_t c = 1; c <= num_channels; ++c) columns.push_back("share_" + channel_names[c]);
-    for (size_t c = 1; c <= num_channels; ++c) {
-      columns.push_back("first_touch_" + channel_names[c]);
-    }
-  }
-  Matrix x(users, columns.size());
-  x.column_names = columns;
+  // Channels: codes 1.. in name order (code 0 means "none given").
+  const auto& dictionary = frame.channels.values();
+  const std::vector<std::string> channel_names(dictionary.begin() + (dictionary.empty() ? 0 : 1),
+                                               dictionary.end());
+  FW_ASSIGN_OR_RETURN(const FeatureLayout layout, MakeFeatureLayout(options.set, channel_names));
+  Matrix x(users, layout.column_names.size());
+  x.column_names = layout.column_names;
   const int64_t end_us = frame.max_time_us;
 
   auto body = [&](size_t begin, size_t end, size_t) {
-    std::vector<double> channel_counts(num_channels + 1);
+    std::vector<int64_t> channel_counts(channel_names.size() + 1);
     for (size_t u = begin; u < end; ++u) {
       const size_t first = frame.UserBegin(u);
       const size_t last = frame.UserEnd(u);
-      UserRow row;
-      std::fill(channel_counts.begin(), channel_counts.end(), 0.0);
+      UserActivity a;
+      std::fill(channel_counts.begin(), channel_counts.end(), 0);
       int64_t prev_day = INT64_MIN;
-      int64_t first_purchase_us = INT64_MIN;
-      uint32_t first_channel = store::kNoValueCode;
+      bool seen_channel = false;
       for (size_t e = first; e < last; ++e) {
         const int64_t day = DayOf(frame.time_us[e]);
-        if (day != prev_day) ++row.frequency;  // events are time-ordered within a user
+        if (day != prev_day) ++a.active_days;  // events are time-ordered within a user
         prev_day = day;
-        row.monetary += frame.revenue[e];
+        a.monetary += frame.revenue[e];
         const bool purchase = purchase_code >= 0
                                   ? frame.event[e] == static_cast<uint32_t>(purchase_code)
                                   : frame.revenue[e] > 0.0;
         if (purchase) {
-          ++row.purchases;
-          if (first_purchase_us == INT64_MIN) first_purchase_us = frame.time_us[e];
+          ++a.purchases;
+          if (a.first_purchase_us == INT64_MIN) a.first_purchase_us = frame.time_us[e];
         }
         const uint32_t ch = frame.channel[e];
-        if (ch < channel_counts.size()) channel_counts[ch] += 1.0;
-        if (first_channel == store::kNoValueCode) first_channel = ch;
-      }
-      const double num_events = static_cast<double>(last - first);
-      if (last > first) {
-        row.recency_days = static_cast<double>(end_us - frame.time_us[last - 1]) / kMicrosPerDayD;
-        row.tenure_days = static_cast<double>(end_us - frame.time_us[first]) / kMicrosPerDayD;
-        row.events_per_active_day = num_events / row.frequency;
-      }
-      row.avg_order_value = row.purchases > 0 ? row.monetary / row.purchases : 0.0;
-      row.days_to_first_purchase =
-          first_purchase_us != INT64_MIN
-              ? static_cast<double>(first_purchase_us - frame.time_us[first]) / kMicrosPerDayD
-              : row.tenure_days;
-      const double values[] = {row.recency_days,
-                               row.frequency,
-                               row.monetary,
-                               row.tenure_days,
-                               row.purchases,
-                               row.avg_order_value,
-                               row.events_per_active_day,
-                               row.days_to_first_purchase};
-      float* out = x.Row(u).data();
-      size_t col = 0;
-      if (want_base) {
-        for (int field : picks) out[col++] = static_cast<float>(values[field]);
-      }
-      if (want_channels) {
-        for (size_t c = 1; c <= num_channels; ++c) {
-          out[channel_col0 + c - 1] =
-              num_events > 0 ? static_cast<float>(channel_counts[c] / num_events) : 0.0f;
-          out[channel_col0 + num_channels + c - 1] = first_channel == c ? 1.0f : 0.0f;
+        if (ch < channel_counts.size()) ++channel_counts[ch];
+        // The first event with a channel, in the frame's (time, event, channel) order.
+        if (!seen_channel && ch != store::kNoValueCode) {
+          a.first_channel = ch;
+          seen_channel = true;
         }
       }
+      a.num_events = static_cast<int64_t>(last - first);
+      if (last > first) {
+        a.first_us = frame.time_us[first];
+        a.last_us = frame.time_us[last - 1];
+      }
+      a.channel_counts = channel_counts;
+      FillFeatureRow(layout, a, end_us, x.Row(u));
     }
   };
   const size_t chunks = std::max<size_t>(1, std::min<size_t>(64, users / 4096));

@@ -5,13 +5,13 @@
 Integers (counts) and strings must be exactly equal, as must the shape (keys, array lengths,
 nulls). Other numbers (rates, averages, sums of doubles such as revenue) must agree within a
 relative (or, near 0, absolute) tolerance of 1e-12: the backends sum doubles in different orders.
-Keys listed in IGNORED (timings, the backend URL) are skipped. Exit 0 on parity, 1 otherwise,
-printing every difference with its JSON path."""
+Keys listed in IGNORED (timings, the backend URL or source named in the output) are skipped.
+Exit 0 on parity, 1 otherwise, printing every difference with its JSON path."""
 import json
 import sys
 
 TOLERANCE = 1e-12
-IGNORED = {"seconds", "backend", "load_seconds", "kernel_seconds"}
+IGNORED = {"seconds", "backend", "source", "load_seconds", "kernel_seconds", "fit_seconds"}
 
 
 def compare(a, b, path, out):

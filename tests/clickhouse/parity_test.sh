@@ -5,15 +5,18 @@
 # workspace's numbers, on one server and on a two-shard cluster, and fails loudly when it cannot.
 #
 # 1. Starts two local servers (scripts/clickhouse-local-cluster.sh, ports shifted by
-#    FW_CH_PORT_OFFSET, default 700) and generates ~5,000 users (flywheel generate).
+#    FW_CH_PORT_OFFSET, default 700, moved on by 30 while the ports are taken) and generates
+#    ~5,000 users (flywheel generate).
 # 2. Ingests the same events.csv into the embedded workspace, one server and the cluster; the
-#    ClickHouse runs read spend from a workspace that holds spend only.
+#    ClickHouse runs read spend and exposures from a workspace that holds only those.
 # 3. Compares the --json output of every command the backend supports (info counts, retention,
-#    funnel, lifecycle, acquisition, with their variants): counts exactly, rates within 1e-12
-#    (compare_json.py).
+#    funnel, lifecycle, acquisition, experiment analyze, with their variants): counts exactly, rates within 1e-12
+#    (compare_json.py); for segment also the feature matrix (--features-out: counts exactly,
+#    values within 1e-9, compare_features.py) and then the same segments.
 # 4. Faults: an unreachable URL exits non-zero naming the endpoint; a re-sent file and an
-#    interrupted-then-rerun ingest leave exact counts; with one shard stopped every query is an
-#    error with no output on stdout, never a partial result.
+#    interrupted-then-rerun ingest leave exact counts; a shard killed while it executes a query
+#    makes the query an error; with one shard down every query is an error with no output on
+#    stdout, never a partial result.
 # The servers are always stopped by PID (trap EXIT). Exit 77 (skip) without clickhouse-server.
 set -uo pipefail
 
@@ -41,7 +44,23 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 
-"$cluster_script" start "$cluster_dir" 2 >/dev/null || { echo "FAIL: could not start the cluster"; exit 1; }
+# Another worktree's run of this test may hold the ports: then try the next offsets, 30 apart so
+# that no server's HTTP, TCP or interserver port meets another's.
+started=0
+for _ in 1 2 3 4; do
+  if "$cluster_script" start "$cluster_dir" 2 >"$work/cluster_start.log" 2>&1; then
+    started=1
+    break
+  fi
+  grep -q "already in use" "$work/cluster_start.log" || break
+  "$cluster_script" stop "$cluster_dir" >/dev/null 2>&1 || true
+  rm -rf "$cluster_dir"
+  export FW_CH_PORT_OFFSET=$((FW_CH_PORT_OFFSET + 30))
+done
+if [ "$started" != 1 ]; then
+  echo "FAIL: could not start the cluster: $(cat "$work/cluster_start.log")"
+  exit 1
+fi
 # shellcheck disable=SC1091
 source "$cluster_dir/env"
 single=$FW_CH_URL_SINGLE
@@ -55,6 +74,9 @@ spend_only="$work/spend_only.db"
 "$fw" --db "$emb" ingest events "$data/events.csv" >/dev/null || fail "embedded ingest events"
 "$fw" --db "$emb" ingest spend "$data/spend.csv" >/dev/null || fail "embedded ingest spend"
 "$fw" --db "$spend_only" ingest spend "$data/spend.csv" >/dev/null || fail "spend-only ingest"
+# Exposures stay in the workspace on every backend (experiment analyze reads them from --db).
+"$fw" --db "$emb" ingest exposures "$data/exposures.csv" >/dev/null || fail "embedded ingest exposures"
+"$fw" --db "$spend_only" ingest exposures "$data/exposures.csv" >/dev/null || fail "spend-only ingest exposures"
 expected_events=$("$fw" --db "$emb" --json info | python3 -c 'import json,sys; print(json.load(sys.stdin)["tables"]["events"])')
 expected_users=$("$fw" --db "$emb" --json info | python3 -c 'import json,sys; print(json.load(sys.stdin)["users"])')
 echo "embedded: $expected_events events, $expected_users users"
@@ -127,6 +149,9 @@ commands=(
   "acquisition --attribution time-decay"
   "acquisition --attribution position"
   "acquisition --attribution position:30/50/20 --lookback 3d --conversion-window 7d --period month"
+  "experiment analyze checkout_v2 --metric conversion:purchase --metric revenue --metric count:view --metric retention:7d --metric ratio:purchase/view"
+  "experiment analyze checkout_v2 --metric conversion:purchase --metric revenue --cuped pre:count:view:14 --window 7d"
+  "experiment analyze checkout_v2 --metric revenue --winsorize 0.99 --method bayesian"
 )
 i=0
 for cmd in "${commands[@]}"; do
@@ -144,6 +169,37 @@ for cmd in "${commands[@]}"; do
       fail "$name '$cmd' exited $(cat "$work/c${i}_$name.rc"): $(cat "$work/c${i}_$name.err")"
     elif $compare "$work/c${i}_embedded.json" "$work/c${i}_$name.json" "$name '$cmd'"; then
       pass "$name '$cmd'"
+    else
+      fail "$name '$cmd' differs from embedded"
+    fi
+  done
+done
+
+# --- segment: the feature matrix computed in ClickHouse, then the same k-means ------------------
+segment_commands=(
+  "segment --features rfm --k 4 --seed 3"
+  "segment --features all --k auto --k-max 5 --seed 1"
+  "segment --features channels --k 5 --seed 2"
+  "segment --features engagement --k 3 --purchase-event no_such_event --scale robust"
+  "segment --features behaviour --k 3 --seed 1"
+)
+i=0
+for cmd in "${segment_commands[@]}"; do
+  i=$((i + 1))
+  # shellcheck disable=SC2086
+  run "" "$work/s${i}_embedded" $cmd --features-out "$work/s${i}_embedded.csv"
+  if [ "$(cat "$work/s${i}_embedded.rc")" != 0 ]; then
+    fail "embedded '$cmd': $(cat "$work/s${i}_embedded.err")"
+    continue
+  fi
+  for name in single cluster; do
+    # shellcheck disable=SC2086
+    run "${!name}" "$work/s${i}_$name" $cmd --features-out "$work/s${i}_$name.csv"
+    if [ "$(cat "$work/s${i}_$name.rc")" != 0 ]; then
+      fail "$name '$cmd' exited $(cat "$work/s${i}_$name.rc"): $(cat "$work/s${i}_$name.err")"
+    elif python3 "$here/compare_features.py" "$work/s${i}_embedded.csv" "$work/s${i}_$name.csv" "$name '$cmd' features" &&
+         $compare "$work/s${i}_embedded.json" "$work/s${i}_$name.json" "$name '$cmd'"; then
+      pass "$name '$cmd': same features and segments"
     else
       fail "$name '$cmd' differs from embedded"
     fi
@@ -199,8 +255,41 @@ else
   fail "unreachable backend: rc $(cat "$work/dead.rc"), stderr '$(cat "$work/dead.err")'"
 fi
 
+# A shard that crashes (SIGKILL, so it cannot finish its running query as a stop lets it) while
+# it executes a query: the command fails with nothing on stdout. (Should shard 2 have sent its
+# whole part just before the crash, the output must then be the complete, embedded result.)
+mid_data="$work/mid_data"
+"$fw" generate --users 50000 --days 60 --seed 11 --out "$mid_data" >/dev/null || fail "generate mid"
+mid_url=${cluster/\/flywheel_dist/\/flywheel_mid_dist}
+run "$mid_url" "$work/mid_ingest" ingest events "$mid_data/events.csv"
+"$fw" --db "$work/mid_embedded.db" ingest events "$mid_data/events.csv" >/dev/null
+"$fw" --db "$work/mid_embedded.db" --json retention --period day --periods 30 >"$work/mid_expected.json"
+"$fw" --db "$spend_only" --backend "$mid_url" --json retention --period day --periods 30 \
+  >"$work/mid.json" 2>"$work/mid.err" &
+mid_pid=$!
+observed=0
+for _ in $(seq 1 500); do
+  n=$(curl -fsS "http://127.0.0.1:$FW_CH_HTTP2/" --data-binary "SELECT count() FROM system.processes WHERE query LIKE '%flywheel_mid_dist.events_by_user_local%' AND query NOT LIKE '%system.processes%'" 2>/dev/null)
+  if [ "${n:-0}" -gt 0 ]; then observed=1; break; fi
+  kill -0 "$mid_pid" 2>/dev/null || break
+  sleep 0.02
+done
+"$cluster_script" kill-one "$cluster_dir" 2
+wait "$mid_pid"
+mid_rc=$?
+if [ "$observed" != 1 ]; then
+  fail "shard 2 was never seen executing the retention query (rc $mid_rc)"
+elif [ "$mid_rc" != 0 ] && [ ! -s "$work/mid.json" ] && grep -q "no result" "$work/mid.err"; then
+  pass "shard 2 killed mid-query: rc $mid_rc, $(head -c 140 "$work/mid.err")"
+elif [ "$mid_rc" = 0 ] && $compare "$work/mid_expected.json" "$work/mid.json" "mid-query kill"; then
+  pass "shard 2 killed mid-query after sending its part: the complete result"
+else
+  fail "shard 2 killed mid-query: rc $mid_rc, $(wc -c <"$work/mid.json") bytes of output, $(head -c 200 "$work/mid.err")"
+fi
+
 "$cluster_script" stop-one "$cluster_dir" 2
 for cmd in "info" "retention" "funnel signup view add_to_cart purchase" "lifecycle" "acquisition" \
+           "segment --k 3" "experiment analyze checkout_v2 --metric revenue" \
            "ingest events $data/events.csv"; do
   # shellcheck disable=SC2086
   run "$cluster" "$work/down" $cmd

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,21 @@
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/retention.h"
 #include "flywheel/clickhouse/client.h"
+#include "flywheel/core/matrix.h"
 #include "flywheel/core/result.h"
+#include "flywheel/experiment/event_metrics.h"
+#include "flywheel/segment/features.h"
 #include "flywheel/store/workspace.h"
 
 namespace fw::clickhouse {
 
 // What `flywheel info` shows for a ClickHouse backend.
+// The segment features of every user, rows in user_id order (the EventFrame's user order).
+struct UserFeatureMatrix {
+  Matrix features;
+  std::vector<std::string> user_ids;
+};
+
 struct BackendInfo {
   std::string url;
   std::string server_version;
@@ -76,6 +86,18 @@ class Backend {
       const analytics::AcquisitionDefinition& definition,
       const std::vector<analytics::SpendRow>& spend);
 
+  // The segment features (segment/features.h) of every user: the per-user counts are computed
+  // in ClickHouse and stream back as RowBinary, parsed piece by piece (only the matrix and the
+  // ids are held); segment::FillFeatureRow derives the features, as on the embedded path.
+  Result<UserFeatureMatrix> UserFeatures(const segment::FeatureOptions& options);
+
+  // The experiment metrics of every exposed user (`user_ids[i]` first exposed at
+  // `exposure_us[i]`), as experiment::ComputeExposureMetrics returns them: the exposures go to
+  // ClickHouse as external data with the query, the per-user values come back as RowBinary.
+  Result<experiment::ExposureMetricValues> ExposureMetrics(
+      const std::vector<std::string>& user_ids, std::span<const int64_t> exposure_us,
+      const std::vector<experiment::ResolvedMetric>& metrics, int64_t window_us);
+
  private:
   explicit Backend(BackendUrl url);
   std::string Table(const std::string& name) const { return url_.database + "." + name; }
@@ -86,6 +108,13 @@ class Backend {
   // `settings`: extra query settings ("name=value").
   Result<std::vector<std::vector<std::string>>> QueryRows(
       const std::string& sql, const std::vector<std::string>& settings = {});
+  // QueryRows for SQL over the per-user view, whose GROUP BY user_id otherwise hands all of a
+  // server's users to the next step as one block: past kPerUserSpillBytes of aggregation state
+  // the GROUP BY spills to disk and then emits one block per hash bucket (1/256 of the users),
+  // so what a query does per user (an ARRAY JOIN, array lambdas) holds one bucket at a time.
+  Result<std::vector<std::vector<std::string>>> QueryPerUser(const std::string& sql);
+  // The settings QueryPerUser adds (also for streamed per-user answers).
+  static std::vector<std::string> PerUserSettings();
 
   BackendUrl url_;
   Client client_;

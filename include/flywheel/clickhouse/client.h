@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,14 @@ bool IsClickHouseUrl(std::string_view text);
 // Parses a backend URL. kInvalidArgument quotes the URL and says what is wrong.
 Result<BackendUrl> ParseBackendUrl(std::string_view text);
 
+// A table sent along with one query (ClickHouse "external data"): the query reads it by
+// `name`, and on a Distributed table every shard receives a copy.
+struct ExternalTable {
+  std::string name;       // an identifier
+  std::string structure;  // "user_id String, t0 Int64, ..."
+  std::string tsv;        // the rows, TabSeparated (AppendTsvField for strings)
+};
+
 // The HTTP client. Every call is one HTTP POST; query settings ride in the URL parameters.
 class Client {
  public:
@@ -62,6 +71,15 @@ class Client {
   Result<std::string> Query(const std::string& sql,
                             const std::vector<std::string>& settings = {}) const;
 
+  // Query, handing the body to `consume` piece by piece as it arrives, so a large answer (a
+  // RowBinary feature matrix) never sits in memory whole. `consume` returns an error to stop.
+  // With wait_end_of_query=1 the server buffers the answer (spilling to its disk) and sends
+  // HTTP 200 only when the query finished, so a failure is never mistaken for a short answer.
+  // With `table`, the request is multipart/form-data carrying the query and the table.
+  Status QueryStream(const std::string& sql, const std::vector<std::string>& settings,
+                     const std::function<Status(std::string_view)>& consume,
+                     const ExternalTable* table = nullptr) const;
+
   // Sends `sql` (e.g. "INSERT INTO t FORMAT TSV") with `data` appended after a newline.
   Status Insert(const std::string& sql, const std::string& data,
                 const std::vector<std::string>& settings = {}) const;
@@ -75,6 +93,10 @@ class Client {
  private:
   Result<std::string> Post(const std::string& query_param, const std::string& body,
                            const std::vector<std::string>& settings) const;
+  // The error of a failed request (no answer, or an HTTP error whose body is `body`).
+  Status RequestError(int status, const std::string& body) const;
+  std::string RequestPath(const std::string& query_param,
+                          const std::vector<std::string>& settings) const;
 
   Endpoint endpoint_;
   int timeout_s_;

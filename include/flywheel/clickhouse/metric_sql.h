@@ -17,12 +17,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "flywheel/analytics/acquisition.h"
 #include "flywheel/analytics/funnel.h"
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/period.h"
 #include "flywheel/analytics/retention.h"
+#include "flywheel/experiment/event_metrics.h"
 
 namespace fw::clickhouse {
 
@@ -58,5 +60,25 @@ std::string AcquisitionUsersSql(const analytics::AcquisitionDefinition& definiti
 // 1e-9, revenue units of 1e-6), channel "(none)" for purchases without a touch.
 std::string AttributionSql(const analytics::AcquisitionDefinition& definition,
                            const std::string& view);
+
+// Per-user activity for the segment features (segment::UserActivity, whose fields the features
+// are derived from in C++), one RowBinary row per user in user_id order: user_id String,
+// num_events, active_days Int64, monetary Float64 (summed in time order), purchases,
+// first_us, last_us Int64, has_purchase UInt8, first_purchase_us Int64, first_channel UInt32
+// (1-based index into `channel_names`, 0 for none), then one Int64 count per channel name
+// when `with_channels`. A purchase is an event named `purchase_event`, or, when
+// `purchase_event` is empty (the data has no such event), an event with revenue > 0.
+std::string UserActivitySql(const std::string& purchase_event,
+                            const std::vector<std::string>& channel_names, bool with_channels,
+                            const std::string& view);
+
+// Experiment metrics per exposed user (experiment/event_metrics.h), from the view joined to the
+// external table `exposures` (user_id String, idx UInt32, t0 Int64: first exposure in µs). One
+// RowBinary row per exposed user with events: idx UInt32, t0 Int64, then per metric its value Float64,
+// the ratio's denominator Float64 (ratio metrics) and the CUPED covariate Float64 (when
+// cuped_pre_days is set). Exposed users without events are absent (their metrics are 0).
+std::string ExposureMetricsSql(const std::vector<experiment::ResolvedMetric>& metrics,
+                               int64_t window_us, const std::string& view,
+                               const std::string& exposures);
 
 }  // namespace fw::clickhouse

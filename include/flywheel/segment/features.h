@@ -32,8 +32,12 @@
 // Thread safety: pure; the pool may be shared.
 #pragma once
 
+#include <climits>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "flywheel/core/matrix.h"
 #include "flywheel/core/result.h"
@@ -51,6 +55,35 @@ struct FeatureOptions {
   FeatureSet set = FeatureSet::kRfm;
   std::string purchase_event = "purchase";  // the event name that counts as a purchase
 };
+
+// What one user's features are derived from. Every backend counts these per user (the
+// EventFrame pass below, or SQL in the ClickHouse backend) and FillFeatureRow turns them into
+// the row, so the ratios and defaults above live in one place.
+struct UserActivity {
+  int64_t num_events = 0;
+  int64_t active_days = 0;                   // distinct UTC days with an event
+  double monetary = 0;                       // revenue summed in the user's time order
+  int64_t purchases = 0;
+  int64_t first_us = 0;                      // first and last event
+  int64_t last_us = 0;
+  int64_t first_purchase_us = INT64_MIN;     // INT64_MIN: never purchased
+  uint32_t first_channel = 0;                // channel code (1.. in name order); 0: none
+  std::span<const int64_t> channel_counts;   // events per channel code, [0] = no channel
+};
+
+// The columns of a feature set over a data set with `num_channels` channels, whose names in
+// ascending order are `channel_names` (without the empty "no channel").
+struct FeatureLayout {
+  std::vector<int> base_fields;              // indexes into the eight base features, in order
+  size_t num_channels = 0;                   // share_/first_touch_ pairs; 0 without channels
+  std::vector<std::string> column_names;
+};
+Result<FeatureLayout> MakeFeatureLayout(FeatureSet set,
+                                        const std::vector<std::string>& channel_names);
+
+// Writes one user's row (layout.column_names.size() floats) for data ending at `end_us`.
+void FillFeatureRow(const FeatureLayout& layout, const UserActivity& activity, int64_t end_us,
+                    std::span<float> out);
 
 // One row per user of `frame` (rows = frame.num_users()), columns named as above. Errors:
 // kFailedPrecondition when the frame has no users, or when the channel set is asked for but

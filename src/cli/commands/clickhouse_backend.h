@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // clickhouse_backend.h: the ClickHouse side of the commands that accept --backend
-// clickhouse://... (ingest events, info, retention, funnel, lifecycle, acquisition). Each command checks
-// ctx.UsesClickHouse() and calls in here; results come back as the analytics result structs,
-// so the printers are shared with the embedded path.
+// clickhouse://... (ingest events, info, retention, funnel, lifecycle, acquisition). Each
+// command checks ctx.UsesClickHouse() and calls in here; results come back as the analytics
+// result structs, so the printers are shared with the embedded path. `segment` and
+// `experiment analyze` call OpenClickHouse and then clickhouse::Backend directly.
 //
 // Thread safety: main thread only.
 #pragma once

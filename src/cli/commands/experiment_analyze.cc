@@ -23,6 +23,7 @@
 #include "flywheel/experiment/stats_json.h"
 #include "flywheel/experiment/user_summary.h"
 
+#include "clickhouse_backend.h"
 #include "experiment_cli.h"
 #include "output.h"
 
@@ -293,6 +294,36 @@ Status AnalyzeTable(const CliContext& ctx, const AnalyzeArgs& a, ex::AnalysisOpt
   return Emit(ctx, report, a.input, 0);
 }
 
+// Per-arm summaries of the per-user metric values (from either backend), then the tests.
+Result<ex::AnalysisReport> SummarizeAndAnalyze(const AnalyzeArgs& a, ex::AnalysisOptions o,
+                                               const std::optional<ex::ExperimentDefinition>& def,
+                                               const std::vector<std::string>& arms,
+                                               const std::vector<uint32_t>& arm_of_user,
+                                               const std::vector<ex::ResolvedMetric>& resolved,
+                                               const ex::ExposureMetricValues& values) {
+  std::vector<ex::MetricInput> inputs;
+  for (size_t m = 0; m < resolved.size(); ++m) {
+    ex::UserValues uv{.name = resolved[m].spec.text,
+                      .type = resolved[m].spec.type(),
+                      .values = values.values[m],
+                      .denominators = values.denominators[m],
+                      .covariates = values.covariates[m]};
+    FW_ASSIGN_OR_RETURN(auto in, ex::SummarizeByArm(uv, arm_of_user, arms, a.winsorize));
+    inputs.push_back(std::move(in));
+  }
+  if (def) {
+    for (const auto& arm : arms) {
+      for (const auto& v : def->variants) {
+        if (v.name == arm) o.weights.push_back(v.weight);
+      }
+    }
+  }
+  if (!a.weights.empty()) {
+    FW_ASSIGN_OR_RETURN(o.weights, WeightsFor(a.weights, arms));
+  }
+  return ex::Analyze(inputs, o);
+}
+
 Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::AnalysisOptions o) {
   using Clock = std::chrono::steady_clock;
   FW_ASSIGN_OR_RETURN(auto ws, store::Workspace::Open(ctx.DbPath(), {.read_only = true}));
@@ -377,7 +408,38 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
     exposure_us[i] = t0_us;
   }
 
+  std::vector<ex::ResolvedMetric> resolved;
+  for (const auto& text : metric_texts) {
+    FW_ASSIGN_OR_RETURN(ex::MetricSpec spec, ex::ParseMetricSpec(text));
+    ex::ResolvedMetric rm;
+    rm.spec = spec;
+    if (cuped && spec.kind != ex::MetricKind::kRatio) {
+      rm.cuped_pre_days = cuped->second;
+      rm.cuped_spec = cuped->first;
+    }
+    resolved.push_back(std::move(rm));
+  }
   const auto t_frame = Clock::now();
+  if (ctx.UsesClickHouse()) {
+    // The per-user metrics are computed in ClickHouse; exposures and definitions stay in --db.
+    std::vector<std::string> user_ids(n);
+    for (size_t i = 0; i < n; ++i) user_ids[i] = exp_rows.rows[i][0].value_or("");
+    FW_ASSIGN_OR_RETURN(auto backend, OpenClickHouse(ctx));
+    FW_ASSIGN_OR_RETURN(auto values,
+                        backend->ExposureMetrics(user_ids, exposure_us, resolved, window_us));
+    const auto t_stats = Clock::now();
+    FW_ASSIGN_OR_RETURN(auto report, SummarizeAndAnalyze(a, o, def, arms, arm_of_user, resolved,
+                                                         values));
+    if (a.timing) {
+      auto s = [](auto d) { return std::chrono::duration<double>(d).count(); };
+      std::fprintf(stderr,
+                   "timing: exposures query %.3f s, backend metrics %.3f s, sums and tests %.3f s "
+                   "(%zu exposed users, %zu metrics)\n",
+                   s(t_frame - t_query), s(t_stats - t_frame), s(Clock::now() - t_stats), n,
+                   resolved.size());
+    }
+    return Emit(ctx, report, "experiment '" + a.name + "' on " + ctx.BackendUrl(), excluded);
+  }
   FW_ASSIGN_OR_RETURN(store::EventFrame frame, ws->LoadEventFrame());
   const auto t_analysis = Clock::now();
   const double cpu_analysis = CpuSeconds();
@@ -414,20 +476,13 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
     auto c = frame.events.Find(event);
     return c ? *c : ex::kAbsentEvent;
   };
-  std::vector<ex::ResolvedMetric> resolved;
-  for (const auto& text : metric_texts) {
-    FW_ASSIGN_OR_RETURN(ex::MetricSpec spec, ex::ParseMetricSpec(text));
-    ex::ResolvedMetric rm;
-    rm.spec = spec;
-    rm.event_code = code_of(spec.event);
-    rm.denominator_code = code_of(spec.denominator);
-    if (cuped && spec.kind != ex::MetricKind::kRatio) {
-      rm.cuped_pre_days = cuped->second;
-      rm.cuped_spec = cuped->first;
-      rm.cuped_event_code = code_of(cuped->first.event);
-      rm.cuped_denominator_code = code_of(cuped->first.denominator);
+  for (ex::ResolvedMetric& rm : resolved) {
+    rm.event_code = code_of(rm.spec.event);
+    rm.denominator_code = code_of(rm.spec.denominator);
+    if (rm.cuped_spec) {
+      rm.cuped_event_code = code_of(rm.cuped_spec->event);
+      rm.cuped_denominator_code = code_of(rm.cuped_spec->denominator);
     }
-    resolved.push_back(std::move(rm));
   }
   const auto t_kernel = Clock::now();
   ex::EventColumns cols{.user_offsets = frame.user_offsets,
@@ -438,27 +493,8 @@ Status AnalyzeWorkspace(const CliContext& ctx, const AnalyzeArgs& a, ex::Analysi
                       ex::ComputeExposureMetrics(cols, frame_user, exposure_us, resolved, window_us,
                                                  DefaultThreadCount()));
   const auto t_stats = Clock::now();
-  std::vector<ex::MetricInput> inputs;
-  for (size_t m = 0; m < resolved.size(); ++m) {
-    ex::UserValues uv{.name = resolved[m].spec.text,
-                      .type = resolved[m].spec.type(),
-                      .values = values.values[m],
-                      .denominators = values.denominators[m],
-                      .covariates = values.covariates[m]};
-    FW_ASSIGN_OR_RETURN(auto in, ex::SummarizeByArm(uv, arm_of_user, arms, a.winsorize));
-    inputs.push_back(std::move(in));
-  }
-  if (def) {
-    for (const auto& arm : arms) {
-      for (const auto& v : def->variants) {
-        if (v.name == arm) o.weights.push_back(v.weight);
-      }
-    }
-  }
-  if (!a.weights.empty()) {
-    FW_ASSIGN_OR_RETURN(o.weights, WeightsFor(a.weights, arms));
-  }
-  FW_ASSIGN_OR_RETURN(auto report, ex::Analyze(inputs, o));
+  FW_ASSIGN_OR_RETURN(auto report,
+                      SummarizeAndAnalyze(a, o, def, arms, arm_of_user, resolved, values));
   const auto t_done = Clock::now();
   if (a.timing) {
     auto s = [](auto d) { return std::chrono::duration<double>(d).count(); };

@@ -10,7 +10,9 @@
 //   (no --input)   per-user features from the workspace's EventFrame (--features), and the
 //                  result is written to the workspace: `segments` (run_id, user_id, segment,
 //                  label) and `segment_profiles` (run_id, segment, label, size, share,
-//                  centroid, top_features as JSON text).
+//                  centroid, top_features as JSON text). With --backend clickhouse://...,
+//                  the per-user counts come from ClickHouse (same features), and the run is
+//                  still written to the --db workspace. --features-out FILE writes the matrix.
 // --k N or --k auto (with --k-max) picks k by silhouette. --json prints one document:
 // {k, inertia, iterations, fit_seconds, features, segments[], k_scores[], ...}.
 #include <cctype>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "cli_context.h"
+#include "clickhouse_backend.h"
 #include "flywheel/core/csv.h"
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/hash.h"
@@ -54,6 +57,7 @@ struct SegmentArgs {
   size_t sample_size = 20000;
   std::string algorithm = "auto";
   std::string assignments;
+  std::string features_out;
 };
 
 Result<segment::SegmentationOptions> BuildOptions(const SegmentArgs& args) {
@@ -168,6 +172,25 @@ Status WriteAssignments(const std::string& path, const std::vector<std::string>&
   std::string text = CsvCell(id_name.empty() ? "row" : id_name) + ",segment\n";
   for (size_t i = 0; i < ids.size(); ++i) {
     text += CsvCell(ids[i]) + "," + std::to_string(labels[i]) + "\n";
+  }
+  return WriteFileAtomic(path, text);
+}
+
+// The feature matrix as CSV (user_id, then one column per feature), each float printed with
+// the digits that read back to the same float: what the backends' parity test compares.
+Status WriteFeatures(const std::string& path, const std::vector<std::string>& ids,
+                     const Matrix& features) {
+  std::string text = "user_id";
+  for (const std::string& name : features.column_names) text += "," + CsvCell(name);
+  text += "\n";
+  char buf[32];
+  for (size_t i = 0; i < features.rows; ++i) {
+    text += CsvCell(ids[i]);
+    for (float v : features.Row(i)) {
+      std::snprintf(buf, sizeof buf, ",%.9g", static_cast<double>(v));
+      text += buf;
+    }
+    text += "\n";
   }
   return WriteFileAtomic(path, text);
 }
@@ -324,16 +347,29 @@ Status RunSegment(const CliContext& ctx, const SegmentArgs& args) {
     notices = std::move(input.notices);
   } else {
     FW_ASSIGN_OR_RETURN(segment::FeatureSet set, segment::ParseFeatureSet(args.features));
-    FW_ASSIGN_OR_RETURN(ws, store::Workspace::Open(ctx.DbPath()));
-    FW_ASSIGN_OR_RETURN(store::EventFrame frame, ws->LoadEventFrame());
-    if (frame.num_users() == 0) {
-      return FailedPrecondition("the events table of " + ctx.DbPath() +
-                                " is empty: run `flywheel ingest` first");
+    const segment::FeatureOptions feature_options{.set = set,
+                                                  .purchase_event = args.purchase_event};
+    if (ctx.UsesClickHouse()) {
+      // The per-user counts are computed in ClickHouse; the run is saved to --db as usual.
+      FW_ASSIGN_OR_RETURN(auto backend, OpenClickHouse(ctx));
+      FW_ASSIGN_OR_RETURN(clickhouse::UserFeatureMatrix matrix,
+                          backend->UserFeatures(feature_options));
+      features = std::move(matrix.features);
+      ids = std::move(matrix.user_ids);
+      FW_ASSIGN_OR_RETURN(ws, store::Workspace::Open(ctx.DbPath()));
+    } else {
+      FW_ASSIGN_OR_RETURN(ws, store::Workspace::Open(ctx.DbPath()));
+      FW_ASSIGN_OR_RETURN(store::EventFrame frame, ws->LoadEventFrame());
+      if (frame.num_users() == 0) {
+        return FailedPrecondition("the events table of " + ctx.DbPath() +
+                                  " is empty: run `flywheel ingest` first");
+      }
+      FW_ASSIGN_OR_RETURN(features, segment::ExtractFeatures(frame, feature_options, &pool));
+      ids = frame.user_ids;
     }
-    FW_ASSIGN_OR_RETURN(features,
-                        segment::ExtractFeatures(
-                            frame, {.set = set, .purchase_event = args.purchase_event}, &pool));
-    ids = frame.user_ids;
+    if (!args.features_out.empty()) {
+      FW_RETURN_IF_ERROR(WriteFeatures(args.features_out, ids, features));
+    }
   }
   FW_ASSIGN_OR_RETURN(segment::SegmentationResult result,
                       segment::RunSegmentation(features, opt, &pool));
@@ -403,6 +439,8 @@ void RegisterSegmentCommands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--algorithm", args->algorithm, "auto (lloyd for k <= 16, else hamerly), lloyd or hamerly")
       ->capture_default_str();
   cmd->add_option("--assignments", args->assignments, "Write id,segment to this CSV file");
+  cmd->add_option("--features-out", args->features_out,
+                  "Write the workspace feature matrix (user_id, features) to this CSV file");
   cmd->callback(
       [&ctx, args] { ctx.action = [&ctx, args]() -> Status { return RunSegment(ctx, *args); }; });
 }
