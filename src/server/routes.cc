@@ -132,11 +132,7 @@ void Server::Impl::RegisterRoutes() {
     FW_ASSIGN_OR_RETURN(std::string bandit, StringField(body, "bandit", true));
     FW_ASSIGN_OR_RETURN(std::string user, StringField(body, "user_id", true));
     const json context = body.contains("context") ? body["context"] : json();
-    json out;
-    {
-      std::lock_guard<std::mutex> lock(workspace_mu);
-      FW_ASSIGN_OR_RETURN(out, bandits->Decide(bandit, user, context));
-    }
+    FW_ASSIGN_OR_RETURN(json out, bandits->Decide(bandit, user, context));
     metrics.AddDecision(bandit, out["arm"].get<std::string>());
     return out;
   }));
@@ -151,11 +147,7 @@ void Server::Impl::RegisterRoutes() {
       return InvalidArgument("cost: " + std::to_string(cost) + " is negative");
     }
     std::string bandit, arm;
-    json out;
-    {
-      std::lock_guard<std::mutex> lock(workspace_mu);
-      FW_ASSIGN_OR_RETURN(out, bandits->Reward(decision, reward, cost, &bandit, &arm));
-    }
+    FW_ASSIGN_OR_RETURN(json out, bandits->Reward(decision, reward, cost, &bandit, &arm));
     metrics.AddSpend(bandit, arm, out["cost"].get<double>());
     return out;
   }));
@@ -201,14 +193,11 @@ void Server::Impl::RegisterRoutes() {
 
   http.Get("/v1/bandits", wrap("/v1/bandits", [this](const httplib::Request&,
                                                      int*) -> Result<json> {
-    std::lock_guard<std::mutex> lock(workspace_mu);
-    FW_ASSIGN_OR_RETURN(json list, bandits->List());
-    return json{{"bandits", list}};
+    return json{{"bandits", bandits->List()}};
   }));
 
   http.Get(R"(/v1/bandits/([^/]+))",
            wrap("/v1/bandits/NAME", [this](const httplib::Request& req, int*) -> Result<json> {
-             std::lock_guard<std::mutex> lock(workspace_mu);
              return bandits->Show(req.matches[1].str());
            }));
 
@@ -347,11 +336,7 @@ void Server::Impl::RegisterRoutes() {
         revenue += snapshot->revenue[i];
       }
     }
-    json bandit_list = json::array();
-    {
-      std::lock_guard<std::mutex> lock(workspace_mu);
-      FW_ASSIGN_OR_RETURN(bandit_list, bandits->List());
-    }
+    const json bandit_list = bandits->List();
     return json{{"events", snapshot->num_events()},
                 {"users", snapshot->num_users()},
                 {"events_last_hour_of_data", last_hour_events},

@@ -62,6 +62,10 @@ Status ServerOptions::Validate() const {
                            ": expected 0..1000000");
   }
   if (threads < 1 || threads > 256) return InvalidArgument("threads: expected 1..256");
+  if (decision_flush_ms < 1 || decision_flush_ms > 60'000) {
+    return InvalidArgument("decision_flush_ms " + std::to_string(decision_flush_ms) +
+                           ": expected 1..60000");
+  }
   return OkStatus();
 }
 
@@ -116,8 +120,8 @@ void Server::Impl::EvaluateAlerts() {
     }
   }
   // Budgets.
-  if (auto list = bandits->List(); list.ok()) {
-    for (const auto& b : *list) {
+  {
+    for (const auto& b : bandits->List()) {
       if (b["budget"].is_null() || b["remaining_budget"].is_null()) continue;
       const double remaining = b["remaining_budget"].get<double>();
       const double budget = b["budget"].get<double>();
@@ -182,7 +186,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     keys.push_back(created.record);
   }
   s->auth.SetKeys(std::move(keys));
-  s->bandits = std::make_unique<BanditService>(*s->workspace);
+  BanditService::Options bandit_options;
+  bandit_options.fsync = options.decision_fsync ? DecisionLog::Fsync::kEveryRecord
+                                                : DecisionLog::Fsync::kNever;
+  bandit_options.flush_interval_ms = options.decision_flush_ms;
+  FW_ASSIGN_OR_RETURN(s->bandits,
+                      BanditService::Start(*s->workspace, s->workspace_mu, bandit_options));
   FW_ASSIGN_OR_RETURN(s->collector,
                       EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us));
   FW_RETURN_IF_ERROR(s->ReloadFrame());
@@ -208,6 +217,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   }
   if (s->port <= 0) {
     s->collector->Stop();
+    s->bandits->Stop().IgnoreError();
     return Unavailable("cannot listen on " + options.bind + ":" + std::to_string(options.port) +
                        " (address in use or not available); pick another --port or --bind");
   }
@@ -268,13 +278,14 @@ Status Server::Stop() {
   s->http.stop();
   if (s->listener.joinable()) s->listener.join();
   if (s->background.joinable()) s->background.join();
-  // 2. Flush the events and exposures still pending.
+  // 2. Flush the events and exposures still pending, and the decision log into its tables.
   s->collector->Stop();
+  Status st = s->bandits->Stop();
   // 3. Fold the WAL into the database file.
-  Status st;
   {
     std::lock_guard<std::mutex> lock(s->workspace_mu);
-    st = s->workspace->Checkpoint();
+    Status checkpoint = s->workspace->Checkpoint();
+    if (st.ok()) st = checkpoint;
   }
   {
     std::lock_guard<std::mutex> lock(s->stop_mu);

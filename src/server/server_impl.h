@@ -33,9 +33,9 @@ namespace fw::server {
 
 struct Server::Impl {
   ServerOptions options;
-  std::mutex workspace_mu;                       // guards workspace and bandits
+  std::mutex workspace_mu;                       // guards workspace
   std::unique_ptr<store::Workspace> workspace;   // the only connection to the file
-  std::unique_ptr<BanditService> bandits;        // under workspace_mu
+  std::unique_ptr<BanditService> bandits;        // locks itself (workspace_mu before its own)
   std::unique_ptr<EventCollector> collector;
   HotFrame frame;
   Metrics metrics;

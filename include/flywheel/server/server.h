@@ -30,6 +30,10 @@ struct ServerOptions {
   int64_t frame_reload_ms = 2000;      // reload the hot EventFrame at most this often...
   int64_t frame_reload_events = 1;     // ...once at least this many new events arrived
   int64_t alert_interval_ms = 5000;    // evaluate alert rules this often
+  // Bandit decisions and rewards: acknowledged once in the decision log (<db>.decisions/),
+  // moved into DuckDB at least this often; fsync each record (survives power loss, slower).
+  int64_t decision_flush_ms = 200;
+  bool decision_fsync = false;
   int threads = 8;                     // HTTP worker threads
   int read_timeout_s = 5;              // against slow clients
   bool quiet = false;                  // no start-up line on stderr
