@@ -70,11 +70,7 @@ Status ServerOptions::Validate() const {
 }
 
 Status Server::Impl::ReloadFrame() {
-  store::EventFrame loaded;
-  {
-    std::lock_guard<std::mutex> lock(workspace_mu);
-    FW_ASSIGN_OR_RETURN(loaded, workspace->LoadEventFrame());
-  }
+  FW_ASSIGN_OR_RETURN(store::EventFrame loaded, reader->LoadEventFrame());
   if (loaded.user_offsets.empty()) loaded.user_offsets = {0};
   frame.Set(std::move(loaded), NowMicros());
   return OkStatus();
@@ -169,6 +165,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->options = options;
   s->started_us = NowMicros();
   FW_ASSIGN_OR_RETURN(s->workspace, store::Workspace::Open(options.db_path));
+  FW_ASSIGN_OR_RETURN(s->reader, s->workspace->OpenReader());
   // alerts_log is the server's own table: fire/resolve history of the alert rules.
   FW_RETURN_IF_ERROR(s->workspace->Execute(
       "CREATE TABLE IF NOT EXISTS alerts_log (name VARCHAR, kind VARCHAR, state VARCHAR, "

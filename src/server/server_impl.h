@@ -35,6 +35,10 @@ struct Server::Impl {
   ServerOptions options;
   std::mutex workspace_mu;                       // guards workspace
   std::unique_ptr<store::Workspace> workspace;   // the only connection to the file
+  // A second connection for the frame reload, so a long scan does not hold workspace_mu (and
+  // with it every commit). Used by one thread at a time (Start, then the background thread);
+  // declared after `workspace` so it is destroyed first.
+  std::unique_ptr<store::Workspace> reader;
   std::unique_ptr<BanditService> bandits;        // locks itself (workspace_mu before its own)
   std::unique_ptr<EventCollector> collector;
   HotFrame frame;
@@ -58,7 +62,7 @@ struct Server::Impl {
   std::atomic<int64_t> frame_reload_failures{0};
   int64_t started_us = 0;
 
-  // Loads the frame from the workspace now (takes workspace_mu).
+  // Loads the frame now through `reader` (no workspace_mu: commits go on meanwhile).
   Status ReloadFrame();
   // Runs the alert checks and logs transitions (takes workspace_mu, then alerts_mu).
   void EvaluateAlerts();

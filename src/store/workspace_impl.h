@@ -13,13 +13,14 @@ struct Workspace::Impl {
   duckdb_database db = nullptr;
   duckdb_connection con = nullptr;
   bool read_only = false;
+  bool owns_db = true;  // false for a reader connection (Workspace::OpenReader)
 
   Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
     if (con != nullptr) duckdb_disconnect(&con);
-    if (db != nullptr) duckdb_close(&db);
+    if (db != nullptr && owns_db) duckdb_close(&db);
   }
 };
 

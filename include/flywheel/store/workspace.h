@@ -57,6 +57,11 @@ class Workspace {
 
   const std::string& path() const { return path_; }
 
+  // A second connection to the same open database, for long reads (such as the server's frame
+  // reload) that should not hold up this connection's writers: each of its queries sees the
+  // last committed state. It must be destroyed before this Workspace.
+  Result<std::unique_ptr<Workspace>> OpenReader();
+
   // The schema version this workspace is at (CurrentSchemaVersion() after Open).
   int schema_version() const { return schema_version_; }
   static int CurrentSchemaVersion();
