@@ -59,12 +59,6 @@ Result<double> NumberField(const json& body, const std::string& name, double fal
   return v;
 }
 
-json AlertRuleJson(const AlertRule& r) {
-  return json{{"name", r.name}, {"kind", "drop"}, {"metric", r.metric},
-              {"by", r.by.empty() ? json() : json(r.by)}, {"drop", r.drop_share},
-              {"window_s", static_cast<double>(r.window_us) / 1e6},
-              {"created_at", r.created_at.empty() ? json() : json(r.created_at)}};
-}
 
 }  // namespace
 
@@ -283,7 +277,7 @@ void Server::Impl::RegisterRoutes() {
       FW_ASSIGN_OR_RETURN(rules, ListAlertRules(*workspace));
     }
     json out = json::array();
-    for (const AlertRule& r : rules) out.push_back(AlertRuleJson(r));
+    for (const AlertRule& r : rules) out.push_back(AlertRuleToJson(r));
     return json{{"rules", out}};
   }));
 
@@ -294,20 +288,32 @@ void Server::Impl::RegisterRoutes() {
     FW_ASSIGN_OR_RETURN(std::string metric, StringField(body, "metric", true));
     FW_ASSIGN_OR_RETURN(std::string by, StringField(body, "by", false));
     FW_ASSIGN_OR_RETURN(std::string window, StringField(body, "window", true));
-    // drop: "30%" or a share such as 0.3, as on the command line.
-    std::string drop;
-    if (auto it = body.find("drop"); it != body.end() && it->is_number()) {
-      drop = it->dump();
+    // Numbers may come as JSON numbers or as text ("30%", "0.2"), as on the command line.
+    auto text_field = [&](const std::string& field) -> Result<std::string> {
+      if (auto it = body.find(field); it != body.end() && it->is_number()) return it->dump();
+      return StringField(body, field, false);
+    };
+    FW_ASSIGN_OR_RETURN(std::string anomaly, StringField(body, "anomaly", false));
+    FW_ASSIGN_OR_RETURN(std::string drop, text_field("drop"));
+    AlertRule rule;
+    if (!anomaly.empty()) {
+      if (!drop.empty()) return InvalidArgument("drop and anomaly: give one, not both");
+      AnomalyParamsText params;
+      FW_ASSIGN_OR_RETURN(params.lambda, text_field("lambda"));
+      FW_ASSIGN_OR_RETURN(params.sigma, text_field("sigma"));
+      FW_ASSIGN_OR_RETURN(params.k, text_field("k"));
+      FW_ASSIGN_OR_RETURN(params.h, text_field("h"));
+      FW_ASSIGN_OR_RETURN(rule, MakeAnomalyRule(name, metric, by, anomaly, window, params));
     } else {
-      FW_ASSIGN_OR_RETURN(drop, StringField(body, "drop", true));
+      if (drop.empty()) return InvalidArgument("drop: missing (or give anomaly: ewma|cusum)");
+      FW_ASSIGN_OR_RETURN(rule, MakeAlertRule(name, metric, by, drop, window));
     }
-    FW_ASSIGN_OR_RETURN(AlertRule rule, MakeAlertRule(name, metric, by, drop, window));
     {
       std::lock_guard<std::mutex> lock(workspace_mu);
       FW_ASSIGN_OR_RETURN(rule, SaveAlertRule(*workspace, rule));
     }
     *code = 201;
-    return AlertRuleJson(rule);
+    return AlertRuleToJson(rule);
   }));
 
   http.Delete(R"(/v1/alerts/rules/([^/]+))",
