@@ -12,7 +12,7 @@ namespace {
 
 struct ServeArgs {
   server::ServerOptions options;
-  double commit_window_ms = 2.0;
+  double commit_window_ms = 0.0;
   size_t max_body_mb = 16;
 };
 
@@ -36,7 +36,8 @@ void RegisterServeCommands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--max-events", args->options.max_events, "Events per POST /v1/events");
   cmd->add_option("--max-body-mb", args->max_body_mb, "Request body limit in MiB");
   cmd->add_option("--commit-window-ms", args->commit_window_ms,
-                  "Group commit: wait this long for more event batches before committing");
+                  "Group commit: wait this long for more event batches before committing (default 0: "
+                  "commit when the committer is free; batches arriving meanwhile join the next)");
   cmd->add_option("--frame-reload-ms", args->options.frame_reload_ms,
                   "Reload the hot EventFrame at most this often when events arrived");
   cmd->add_option("--alert-interval-ms", args->options.alert_interval_ms,
