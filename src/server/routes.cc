@@ -150,24 +150,23 @@ void Server::Impl::RegisterRoutes() {
                                                    int*) -> Result<json> {
     FW_ASSIGN_OR_RETURN(std::string name, RequiredParam(req, "experiment"));
     FW_ASSIGN_OR_RETURN(std::string user, RequiredParam(req, "user_id"));
-    experiment::ExperimentDefinition def;
-    bool cached = false;
+    // A shared, immutable definition: no copy of its variants and strings per request.
+    std::shared_ptr<const experiment::ExperimentDefinition> def;
     {
       std::lock_guard<std::mutex> lock(experiments_mu);
-      if (auto it = experiments.find(name); it != experiments.end()) {
-        def = it->second;
-        cached = true;
-      }
+      if (auto it = experiments.find(name); it != experiments.end()) def = it->second;
     }
-    if (!cached) {
+    if (!def) {
+      experiment::ExperimentDefinition loaded;
       {
         std::lock_guard<std::mutex> lock(workspace_mu);
-        FW_ASSIGN_OR_RETURN(def, LoadExperiment(*workspace, name));
+        FW_ASSIGN_OR_RETURN(loaded, LoadExperiment(*workspace, name));
       }
+      def = std::make_shared<const experiment::ExperimentDefinition>(std::move(loaded));
       std::lock_guard<std::mutex> lock(experiments_mu);
       experiments.emplace(name, def);
     }
-    json out = AssignmentJson(def, user);
+    json out = AssignmentJson(*def, user);
     if (!out["variant"].is_null()) {
       bool first = false;
       {

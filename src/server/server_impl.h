@@ -49,7 +49,8 @@ struct Server::Impl {
   std::mutex experiments_mu;
   // Definitions read by /v1/assign, cached: no route changes an experiment, and the CLI cannot
   // open the workspace while the server holds it, so a definition is fixed for the run.
-  std::map<std::string, experiment::ExperimentDefinition> experiments;  // under experiments_mu
+  std::map<std::string, std::shared_ptr<const experiment::ExperimentDefinition>>
+      experiments;  // under experiments_mu
   std::mutex exposed_mu;
   std::set<std::pair<std::string, std::string>> exposed;  // (experiment, user) logged this run
   httplib::Server http;
