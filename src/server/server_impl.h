@@ -3,7 +3,8 @@
 // server_impl.h: the state one running server holds, shared by server.cc (lifecycle, frame
 // reload, alert checks) and routes.cc (HTTP handlers).
 //
-// Lock order: workspace_mu before alerts_mu; experiments_mu and exposed_mu are leaves;
+// Lock order: workspace_mu before alerts_mu and before BanditService's own mutex;
+// experiments_mu and exposed_mu are leaves;
 // HotFrame and Metrics lock internally and are never held while taking another lock.
 #pragma once
 

@@ -2,11 +2,14 @@
 //
 // server.h: `flywheel serve`: the HTTP/1.1 API, dashboard and alerts over one workspace.
 //
-// The server owns the workspace (DuckDB lets one process write a file): every read and write
-// goes through one Workspace guarded by one mutex. Events posted to /v1/events are validated by
-// the ingest module and group-committed (see EventCollector); a 2xx answer means the commit
-// that holds them returned, i.e. they are in DuckDB's WAL. A hot EventFrame is reloaded in the
-// background when new events arrived, and alert rules are evaluated after each reload.
+// The server owns the workspace (DuckDB lets one process write a file): writes go through one
+// Workspace guarded by one mutex, and the frame reload reads through a second connection.
+// Events posted to /v1/events are validated on the request thread and group-committed (see
+// EventCollector); a 2xx answer means the commit that holds them returned, i.e. they are in
+// DuckDB's WAL. Bandit decisions and rewards are kept in memory and acknowledged once written
+// to the decision log, then flushed into DuckDB in batches (see BanditService). A hot
+// EventFrame is reloaded in the background when new events arrived, and alert rules are
+// evaluated on their own interval.
 // Endpoints, shapes and limits: docs/api.yaml and docs/server.md.
 //
 // Thread safety: Start/Stop/Wait from one thread; handlers run on the HTTP thread pool.
