@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "bandit_state.h"
@@ -15,11 +16,13 @@
 namespace fw::server {
 namespace {
 
-// Applies the records of `text` (one segment) to `bandits` and the row buffers.
-Status ApplySegment(const std::string& path, const std::string& text,
-                    std::map<std::string, LoadedBandit*>& bandits, std::map<std::string, bool>& dirty,
-                    std::vector<DecisionRow>& decisions, std::vector<RewardRow>& rewards,
-                    int64_t* applied) {
+struct Located {
+  LogRecord record;
+  std::string where;  // file:line, for errors
+};
+
+// The complete records of one segment, in order.
+Status ReadSegment(const std::string& path, const std::string& text, std::vector<Located>* out) {
   size_t pos = 0;
   int64_t line_no = 0;
   while (pos < text.size()) {
@@ -36,7 +39,45 @@ Status ApplySegment(const std::string& path, const std::string& text,
       if (pos >= text.size()) break;
       return DataLoss(where + ": unreadable decision-log record (" + parsed.status().message() + ")");
     }
-    LogRecord& r = *parsed;
+    out->push_back({std::move(*parsed), where});
+  }
+  return OkStatus();
+}
+
+// The ids among `ids` that `table` already holds: the second guard, after the watermark, that
+// a replay never stores a decision or applies a reward twice.
+Result<std::set<std::string>> Existing(store::Workspace& ws, const std::string& table,
+                                       const std::set<std::string>& ids) {
+  std::set<std::string> found;
+  std::string list;
+  auto run = [&]() -> Status {
+    if (list.empty()) return OkStatus();
+    FW_ASSIGN_OR_RETURN(auto rows, ws.Query("SELECT DISTINCT decision_id FROM " + table +
+                                            " WHERE decision_id IN (" + list + ")"));
+    for (const auto& row : rows.rows) found.insert(row[0].value_or(""));
+    list.clear();
+    return OkStatus();
+  };
+  size_t n = 0;
+  for (const std::string& id : ids) {
+    std::string quoted = "'";
+    for (char c : id) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    list += (list.empty() ? "" : ",") + quoted + "'";
+    if (++n % 1000 == 0) FW_RETURN_IF_ERROR(run());
+  }
+  FW_RETURN_IF_ERROR(run());
+  return found;
+}
+
+// Applies `records` to `bandits` and the row buffers, skipping what the tables already hold.
+Status Apply(const std::vector<Located>& records, const std::set<std::string>& stored_decisions,
+             const std::set<std::string>& stored_rewards,
+             std::map<std::string, LoadedBandit*>& bandits, std::map<std::string, bool>& dirty,
+             std::vector<DecisionRow>& decisions, std::vector<RewardRow>& rewards,
+             int64_t* applied) {
+  for (const Located& located : records) {
+    const LogRecord& r = located.record;
+    const std::string& where = located.where;
     auto it = bandits.find(r.decision.bandit);
     if (it == bandits.end()) {
       return DataLoss(where + ": bandit '" + r.decision.bandit + "' is not in the workspace");
@@ -47,6 +88,7 @@ Status ApplySegment(const std::string& path, const std::string& text,
       return DataLoss(where + ": bandit '" + b.name + "' has no arm '" + r.decision.arm + "'");
     }
     if (r.is_reward) {
+      if (stored_rewards.count(r.decision.id)) continue;
       std::vector<double> features;
       auto ctx = MakeBanditContext(b, StoredContextItems(r.decision.context), features);
       if (!ctx.ok()) return DataLoss(where + ": " + ctx.status().message());
@@ -55,7 +97,8 @@ Status ApplySegment(const std::string& path, const std::string& text,
       rewards.push_back({r.decision.id, r.reward, r.cost, r.decision.ts_us});
     } else {
       b.decisions = std::max(b.decisions, r.number);
-      decisions.push_back(std::move(r.decision));
+      if (stored_decisions.count(r.decision.id)) continue;
+      decisions.push_back(r.decision);
     }
     dirty[b.name] = true;
     ++*applied;
@@ -76,7 +119,7 @@ Result<int64_t> ReplayDecisionLog(store::Workspace& ws) {
   std::map<std::string, bool> dirty;
   std::vector<DecisionRow> decisions;
   std::vector<RewardRow> rewards;
-  int64_t applied = 0;
+  std::vector<Located> records;
   const int64_t last = segments.back().seq;
   for (const auto& s : segments) {
     if (s.seq <= watermark) continue;  // its flush committed before the server stopped
@@ -84,8 +127,17 @@ Result<int64_t> ReplayDecisionLog(store::Workspace& ws) {
     if (!in) return Unavailable("cannot read " + s.path);
     std::ostringstream text;
     text << in.rdbuf();
-    FW_RETURN_IF_ERROR(ApplySegment(s.path, text.str(), bandits, dirty, decisions, rewards, &applied));
+    FW_RETURN_IF_ERROR(ReadSegment(s.path, text.str(), &records));
   }
+  std::set<std::string> decision_ids, reward_ids;
+  for (const Located& l : records) {
+    (l.record.is_reward ? reward_ids : decision_ids).insert(l.record.decision.id);
+  }
+  FW_ASSIGN_OR_RETURN(const auto stored_decisions, Existing(ws, "decisions", decision_ids));
+  FW_ASSIGN_OR_RETURN(const auto stored_rewards, Existing(ws, "rewards", reward_ids));
+  int64_t applied = 0;
+  FW_RETURN_IF_ERROR(Apply(records, stored_decisions, stored_rewards, bandits, dirty, decisions,
+                           rewards, &applied));
   FW_RETURN_IF_ERROR(ws.Begin());
   Status st = AppendDecisionRows(ws, decisions);
   if (st.ok()) st = AppendRewardRows(ws, rewards);

@@ -9,7 +9,8 @@
 // watermark, in order, in one transaction: it inserts the rows, advances each bandit's decision
 // counter and applies each reward to its stored state, then records the new watermark and
 // deletes the replayed segments. It is idempotent: a segment whose flush committed before the
-// kill is at or below the watermark and is skipped, so no decision or reward is stored twice.
+// kill is at or below the watermark and is skipped, and, as a second guard, a decision or
+// reward whose decision_id the tables already hold is not stored or applied again.
 // A torn last line (a record whose write the kill interrupted, so never acknowledged) is
 // skipped; any other unreadable line is kDataLoss naming file and line.
 //

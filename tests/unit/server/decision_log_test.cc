@@ -136,6 +136,20 @@ TEST_F(DecisionLogTest, ReplayAppliesNewSegmentsOnceAndSkipsATornLastLine) {
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(*applied, 0);
   EXPECT_EQ(Count("SELECT count(*) FROM rewards"), 2);
+
+  // Even without the watermark, records whose decision_id is stored are not applied again.
+  ASSERT_TRUE(ws_->Execute("DELETE FROM decision_log_state").ok());
+  WriteSegment(7, Decision(3, "email") + Reward(2, "social", 1) + Decision(5, "email"));
+  applied = ReplayDecisionLog(*ws_);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 1) << "only promo-5 is new";
+  EXPECT_EQ(Count("SELECT count(*) FROM decisions"), 4);
+  EXPECT_EQ(Count("SELECT count(*) FROM rewards"), 2);
+  EXPECT_EQ(Stored("definition")["decisions"], 5);
+  auto again = bandit::PolicyStateFromJson(Stored("state").dump());
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*policy)->Restore(*again).ok());
+  EXPECT_EQ((*policy)->total_pulls(), 2) << "the stored reward was not applied twice";
 }
 
 TEST_F(DecisionLogTest, ADamagedMiddleLineIsDataLossNamingFileAndLine) {
