@@ -6,10 +6,12 @@
 # missing). Both servers are started by hand on 127.0.0.1 with non-default ports and temp
 # prefixes, and stopped by PID.
 #   1. nginx, GET of a 256-byte static JSON file (the ceiling of this machine's loopback HTTP);
-#   2. POST /v1/decide (Thompson sampling over 3 arms; each decision is stored in `decisions`);
+#   2. POST /v1/decide (Thompson sampling over 3 arms; each decision is written to the decision
+#      log before its answer and reaches the `decisions` table with the next batch flush);
 #   3. GET /v1/assign (hash assignment; a user's first assignment logs an exposure);
-#   4. POST /v1/events, 100 events per request with unique event_ids (validation, dedup and a
-#      group-committed DuckDB transaction); events/s counted from /v1/summary, not assumed.
+#   4. POST /v1/events, 100 events per request with unique event_ids (validation on the request
+#      thread, dedup and a group-committed DuckDB transaction); events/s counted from
+#      /v1/summary, not assumed.
 # Each is measured with wrk -t THREADS -c CONNS -d DURATION, then again with -c LIGHT_CONNS to
 # approximate the latency at a lower offered load. wrk is closed-loop (wrk2's fixed -R rate is
 # not packaged in Debian), so the light run lowers the load by lowering the concurrency; its

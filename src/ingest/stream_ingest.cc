@@ -7,7 +7,6 @@
 #include <simdjson.h>
 
 #include <cstdio>
-#include <deque>
 
 #include "flywheel/core/time.h"
 #include "key_set.h"
@@ -50,6 +49,26 @@ void AddCells(const std::vector<Cell>& cells, const Hash128& key, store::RowBatc
   ++batch->num_rows;
 }
 
+// Appends row `i` of `from` to `to` (same layout). Key columns hold uints, the others what
+// AddCells put there.
+void CopyRow(const store::RowBatch& from, size_t i, store::RowBatch* to) {
+  for (size_t c = 0; c < from.columns.size(); ++c) {
+    const store::BatchColumn& src = from.columns[c];
+    store::BatchColumn& dst = to->columns[c];
+    if (c < 2) {
+      dst.uints.push_back(src.uints[i]);
+      continue;
+    }
+    dst.valid.push_back(src.valid[i]);
+    switch (src.type) {
+      case store::ColumnType::kVarchar: dst.text.push_back(src.text[i]); break;
+      case store::ColumnType::kDouble: dst.doubles.push_back(src.doubles[i]); break;
+      default: dst.ints.push_back(src.ints[i]); break;
+    }
+  }
+  ++to->num_rows;
+}
+
 }  // namespace
 
 struct StreamIngester::Impl {
@@ -81,41 +100,62 @@ Status StreamIngester::ReloadKeys() {
 
 size_t StreamIngester::num_keys() const { return impl_->keys.size(); }
 
-Result<StreamBatchResult> StreamIngester::AppendJsonLines(std::string_view bytes,
-                                                          const std::string& source,
-                                                          int64_t now_us) {
-  const TableSpec& spec = SpecFor(impl_->kind);
-  if (now_us == 0) now_us = NowMicros();
-  FW_ASSIGN_OR_RETURN(auto rows, OpenJsonLinesSource(bytes, source, spec));
-  const bool check_utf8 = !simdjson::validate_utf8(bytes.data(), bytes.size());
-  RowValidator validator(spec, now_us, check_utf8);
-  store::RowBatch batch = MakeBatch(spec);
-  std::deque<std::string> arena;
-  StreamBatchResult result;
+Result<std::unique_ptr<PreparedBatch>> StreamIngester::Prepare(TableKind kind, std::string bytes,
+                                                               std::string source,
+                                                               int64_t now_us) {
+  const TableSpec& spec = SpecFor(kind);
+  auto p = std::make_unique<PreparedBatch>();
+  p->bytes = std::move(bytes);
+  p->source = std::move(source);
+  p->now_us = now_us == 0 ? NowMicros() : now_us;
+  FW_ASSIGN_OR_RETURN(auto rows, OpenJsonLinesSource(p->bytes, p->source, spec));
+  const bool check_utf8 = !simdjson::validate_utf8(p->bytes.data(), p->bytes.size());
+  RowValidator validator(spec, p->now_us, check_utf8);
+  p->rows = MakeBatch(spec);
   RawRow row;
   RowReject reject;
   std::vector<Cell> cells;
-  std::vector<std::string> raw_rejects;
   while (true) {
-    const RowSource::Outcome outcome = rows->Read(&row, &reject, &arena);
+    const RowSource::Outcome outcome = rows->Read(&row, &reject, &p->arena);
     if (outcome == RowSource::Outcome::kEnd) break;
-    ++result.rows_read;
+    ++p->rows_read;
     if (outcome == RowSource::Outcome::kBroken ||
-        !validator.Validate(row, &cells, &reject, &arena)) {
-      result.rejects.push_back({row.line, reject.column, reject.reason, SanitizeUtf8(reject.message)});
-      raw_rejects.push_back(SanitizeUtf8(row.raw.substr(0, 4096)));
+        !validator.Validate(row, &cells, &reject, &p->arena)) {
+      p->rejects.push_back({row.line, reject.column, reject.reason, SanitizeUtf8(reject.message)});
+      p->raw_rejects.push_back(SanitizeUtf8(row.raw.substr(0, 4096)));
       continue;
     }
     const Hash128 key = validator.Key(cells);
-    if (!impl_->keys.Insert(key)) {
-      ++result.duplicates;
-      continue;
-    }
-    AddCells(cells, key, &batch);
+    p->keys.push_back(key);
+    AddCells(cells, key, &p->rows);
   }
-  if (batch.num_rows > 0) FW_RETURN_IF_ERROR(impl_->workspace->Append(spec.table, batch));
-  result.inserted = static_cast<int64_t>(batch.num_rows);
-  if (!result.rejects.empty()) {
+  return p;
+}
+
+Result<std::vector<StreamBatchResult>> StreamIngester::AppendPrepared(
+    const std::vector<PreparedBatch*>& batches) {
+  const TableSpec& spec = SpecFor(impl_->kind);
+  std::vector<StreamBatchResult> results(batches.size());
+  // One batch for the whole group: an appender costs far more to open and close than a row.
+  store::RowBatch merged = MakeBatch(spec);
+  size_t num_rejects = 0;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const PreparedBatch& p = *batches[b];
+    StreamBatchResult& r = results[b];
+    r.rows_read = p.rows_read;
+    r.rejects = p.rejects;
+    num_rejects += p.rejects.size();
+    for (size_t i = 0; i < p.rows.num_rows; ++i) {
+      if (!impl_->keys.Insert(p.keys[i])) {
+        ++r.duplicates;
+        continue;
+      }
+      CopyRow(p.rows, i, &merged);
+      ++r.inserted;
+    }
+  }
+  if (merged.num_rows > 0) FW_RETURN_IF_ERROR(impl_->workspace->Append(spec.table, merged));
+  if (num_rejects > 0) {
     // Same layout as ingest.cc's rejects rows: kind, source, line, column, reason, message, raw.
     store::RowBatch rb;
     using store::ColumnType;
@@ -126,21 +166,31 @@ Result<StreamBatchResult> StreamIngester::AppendJsonLines(std::string_view bytes
     }
     rb.AddColumn("rejected_at", ColumnType::kTimestamp);
     const std::string_view kind_name = TableKindName(impl_->kind);
-    for (size_t i = 0; i < result.rejects.size(); ++i) {
-      const StreamReject& r = result.rejects[i];
-      rb.columns[0].text.push_back(kind_name);
-      rb.columns[1].text.push_back(source);
-      rb.columns[2].ints.push_back(static_cast<int64_t>(r.line));
-      rb.columns[3].text.push_back(r.column);
-      rb.columns[4].text.push_back(r.reason);
-      rb.columns[5].text.push_back(r.message);
-      rb.columns[6].text.push_back(raw_rejects[i]);
-      rb.columns[7].ints.push_back(now_us);
+    for (const PreparedBatch* p : batches) {
+      for (size_t i = 0; i < p->rejects.size(); ++i) {
+        const StreamReject& r = p->rejects[i];
+        rb.columns[0].text.push_back(kind_name);
+        rb.columns[1].text.push_back(p->source);
+        rb.columns[2].ints.push_back(static_cast<int64_t>(r.line));
+        rb.columns[3].text.push_back(r.column);
+        rb.columns[4].text.push_back(r.reason);
+        rb.columns[5].text.push_back(r.message);
+        rb.columns[6].text.push_back(p->raw_rejects[i]);
+        rb.columns[7].ints.push_back(p->now_us);
+      }
     }
-    rb.num_rows = result.rejects.size();
+    rb.num_rows = num_rejects;
     FW_RETURN_IF_ERROR(impl_->workspace->Append("rejects", rb));
   }
-  return result;
+  return results;
+}
+
+Result<StreamBatchResult> StreamIngester::AppendJsonLines(std::string_view bytes,
+                                                          const std::string& source,
+                                                          int64_t now_us) {
+  FW_ASSIGN_OR_RETURN(auto prepared, Prepare(impl_->kind, std::string(bytes), source, now_us));
+  FW_ASSIGN_OR_RETURN(auto results, AppendPrepared({prepared.get()}));
+  return std::move(results[0]);
 }
 
 }  // namespace fw::ingest

@@ -8,17 +8,22 @@
 #include <map>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "alerts.h"
+#include "control_chart.h"
 #include "flywheel/analytics/period.h"
 
 namespace fw::server {
 namespace {
 
 Status EnsureTable(store::Workspace& workspace) {
-  return workspace.Execute(
+  FW_RETURN_IF_ERROR(workspace.Execute(
       "CREATE TABLE IF NOT EXISTS alert_rules (name VARCHAR PRIMARY KEY, kind VARCHAR, "
       "metric VARCHAR, by_column VARCHAR, drop_share DOUBLE, window_us BIGINT, "
-      "created_at TIMESTAMP)");
+      "created_at TIMESTAMP)"));
+  // Anomaly rules' chart parameters, as JSON; added to tables made before anomaly mode.
+  return workspace.Execute("ALTER TABLE alert_rules ADD COLUMN IF NOT EXISTS params VARCHAR");
 }
 
 bool ValidName(const std::string& name) {
@@ -29,6 +34,121 @@ bool ValidName(const std::string& name) {
     if (!ok) return false;
   }
   return true;
+}
+
+// A finite number from `text`; kInvalidArgument naming the flag otherwise.
+Result<double> ParseParam(const std::string& flag, const std::string& text) {
+  double v = NAN;
+  size_t used = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {  // std::stod throws on bad input; answered as a Status below
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(v)) {
+    return InvalidArgument(flag + " '" + text + "': expected a number");
+  }
+  return v;
+}
+
+// The shared checks of both kinds: name, metric, by, window.
+Status CheckCommon(const std::string& name, const std::string& metric, const std::string& by,
+                   const std::string& window, AlertRule* rule) {
+  if (!ValidName(name)) {
+    return InvalidArgument("rule name '" + name + "': expected 1-64 of [A-Za-z0-9_.-]");
+  }
+  const bool conversion = metric.rfind("conversion:", 0) == 0 && metric.size() > 11;
+  if (!conversion && metric != "revenue") {
+    return InvalidArgument("--metric '" + metric +
+                           "': unknown metric; expected conversion:<event> or revenue");
+  }
+  if (!by.empty() && by != "channel" && by != "campaign") {
+    return InvalidArgument("--by '" + by + "': expected channel or campaign");
+  }
+  auto window_us = analytics::ParseDurationMicros(window, "--window");
+  if (!window_us.ok() || *window_us <= 0) {
+    return InvalidArgument("--window '" + window +
+                           "': expected a positive duration such as 30m, 1h or 1d");
+  }
+  rule->name = name;
+  rule->metric = metric;
+  rule->by = by;
+  rule->window_us = *window_us;
+  return OkStatus();
+}
+
+// The per-window sums of the rule's metric for each group over the last `windows` windows,
+// oldest first.
+std::map<uint32_t, std::vector<double>> WindowSums(const AlertRule& rule,
+                                                   const store::EventFrame& frame, int windows,
+                                                   bool* found) {
+  std::map<uint32_t, std::vector<double>> out;
+  *found = false;
+  if (frame.num_events() == 0 || rule.window_us <= 0) return out;
+  std::optional<uint32_t> event;
+  if (rule.metric != "revenue") {
+    event = frame.events.Find(rule.metric.substr(rule.metric.find(':') + 1));
+    if (!event) return out;
+  }
+  *found = true;
+  const std::vector<uint32_t>* group_col = rule.by == "channel"    ? &frame.channel
+                                           : rule.by == "campaign" ? &frame.campaign
+                                                                   : nullptr;
+  const int64_t end = frame.max_time_us;
+  const int64_t w = rule.window_us;
+  for (size_t i = 0; i < frame.num_events(); ++i) {
+    if (event && frame.event[i] != *event) continue;
+    const int64_t age = end - frame.time_us[i];  // >= 0; window j holds ages [j w, (j + 1) w)
+    const int64_t j = age / w;
+    if (j >= windows) continue;
+    auto& sums = out[group_col ? (*group_col)[i] : 0];
+    if (sums.empty()) sums.assign(static_cast<size_t>(windows), 0.0);
+    sums[static_cast<size_t>(windows - 1 - j)] += event ? 1.0 : frame.revenue[i];
+  }
+  return out;
+}
+
+std::string InstanceName(const AlertRule& rule, const store::EventFrame& frame, uint32_t code) {
+  if (rule.by.empty()) return rule.name;
+  const store::Dictionary& dict = rule.by == "channel" ? frame.channels : frame.campaigns;
+  return rule.name + "[" + rule.by + "=" + (code ? dict.Value(code) : "none") + "]";
+}
+
+std::vector<AlertSignal> AnomalySignals(const AlertRule& rule, const store::EventFrame& frame) {
+  std::vector<AlertSignal> out;
+  constexpr int kWindows = kAnomalyBaselineWindows + kAnomalyMonitoredWindows;
+  bool found = false;
+  const auto groups = WindowSums(rule, frame, kWindows, &found);
+  ControlChartParams params;
+  params.kind = rule.kind == "cusum" ? ControlChartParams::Kind::kCusum
+                                     : ControlChartParams::Kind::kEwma;
+  params.lambda = rule.lambda;
+  params.sigma = rule.sigma;
+  params.k = rule.k;
+  params.h = rule.h;
+  params.count_floor = rule.metric != "revenue";
+  for (const auto& [code, sums] : groups) {
+    const std::vector<double> baseline(sums.begin(), sums.begin() + kAnomalyBaselineWindows);
+    const std::vector<double> monitored(sums.begin() + kAnomalyBaselineWindows, sums.end());
+    double mean = 0;
+    for (double x : baseline) mean += x / kAnomalyBaselineWindows;
+    if (mean < kMinRuleBaseline) continue;
+    auto chart = RunControlChart(baseline, monitored, params);
+    if (!chart.ok()) continue;  // a baseline without variation cannot be judged
+    const ControlChartPoint& now = chart->points.back();
+    char buf[300];
+    std::snprintf(buf, sizeof buf, "%s: %s %.2f (limit %.2f) at the newest window (%.1f); "
+                  "baseline mean %.1f, sd %.2f over %d windows%s",
+                  rule.metric.c_str(), rule.kind == "cusum" ? "CUSUM" : "EWMA z", now.statistic,
+                  chart->limit, monitored.back(), chart->mu0, chart->sigma0,
+                  kAnomalyBaselineWindows,
+                  now.out_of_control ? (now.direction > 0 ? "; above its control limit"
+                                                          : "; below its control limit")
+                                     : "");
+    out.push_back({InstanceName(rule, frame, code), rule.kind, now.out_of_control, buf,
+                   now.direction * now.statistic});
+  }
+  return out;
 }
 
 Result<double> ParseDrop(const std::string& text) {
@@ -58,29 +178,72 @@ Result<double> ParseDrop(const std::string& text) {
 Result<AlertRule> MakeAlertRule(const std::string& name, const std::string& metric,
                                 const std::string& by, const std::string& drop,
                                 const std::string& window) {
-  if (!ValidName(name)) {
-    return InvalidArgument("rule name '" + name + "': expected 1-64 of [A-Za-z0-9_.-]");
-  }
-  const bool conversion = metric.rfind("conversion:", 0) == 0 && metric.size() > 11;
-  if (!conversion && metric != "revenue") {
-    return InvalidArgument("--metric '" + metric +
-                           "': unknown metric; expected conversion:<event> or revenue");
-  }
-  if (!by.empty() && by != "channel" && by != "campaign") {
-    return InvalidArgument("--by '" + by + "': expected channel or campaign");
-  }
   AlertRule rule;
-  rule.name = name;
-  rule.metric = metric;
-  rule.by = by;
+  FW_RETURN_IF_ERROR(CheckCommon(name, metric, by, window, &rule));
+  rule.kind = "drop";
   FW_ASSIGN_OR_RETURN(rule.drop_share, ParseDrop(drop));
-  auto window_us = analytics::ParseDurationMicros(window, "--window");
-  if (!window_us.ok() || *window_us <= 0) {
-    return InvalidArgument("--window '" + window +
-                           "': expected a positive duration such as 30m, 1h or 1d");
-  }
-  rule.window_us = *window_us;
   return rule;
+}
+
+Result<AlertRule> MakeAnomalyRule(const std::string& name, const std::string& metric,
+                                  const std::string& by, const std::string& method,
+                                  const std::string& window, const AnomalyParamsText& params) {
+  AlertRule rule;
+  FW_RETURN_IF_ERROR(CheckCommon(name, metric, by, window, &rule));
+  if (method != "ewma" && method != "cusum") {
+    return InvalidArgument("--anomaly '" + method + "': expected ewma or cusum");
+  }
+  rule.kind = method;
+  if (method == "ewma") {
+    if (!params.k.empty() || !params.h.empty()) {
+      return InvalidArgument("--k and --h are CUSUM parameters; with --anomaly ewma use "
+                             "--lambda and --sigma");
+    }
+    if (!params.lambda.empty()) {
+      FW_ASSIGN_OR_RETURN(rule.lambda, ParseParam("--lambda", params.lambda));
+    }
+    if (!params.sigma.empty()) {
+      FW_ASSIGN_OR_RETURN(rule.sigma, ParseParam("--sigma", params.sigma));
+    }
+    if (!(rule.lambda > 0) || rule.lambda > 1) {
+      return InvalidArgument("--lambda '" + params.lambda + "': expected a weight in (0, 1]");
+    }
+    if (!(rule.sigma > 0)) {
+      return InvalidArgument("--sigma '" + params.sigma + "': expected a limit > 0 (in sd)");
+    }
+  } else {
+    if (!params.lambda.empty() || !params.sigma.empty()) {
+      return InvalidArgument("--lambda and --sigma are EWMA parameters; with --anomaly cusum use "
+                             "--k and --h");
+    }
+    if (!params.k.empty()) {
+      FW_ASSIGN_OR_RETURN(rule.k, ParseParam("--k", params.k));
+    }
+    if (!params.h.empty()) {
+      FW_ASSIGN_OR_RETURN(rule.h, ParseParam("--h", params.h));
+    }
+    if (!(rule.k >= 0)) return InvalidArgument("--k '" + params.k + "': expected >= 0 (in sd)");
+    if (!(rule.h > 0)) return InvalidArgument("--h '" + params.h + "': expected > 0 (in sd)");
+  }
+  return rule;
+}
+
+nlohmann::json AlertRuleToJson(const AlertRule& r) {
+  using nlohmann::json;
+  json out = {{"name", r.name}, {"kind", r.kind}, {"metric", r.metric},
+              {"by", r.by.empty() ? json() : json(r.by)},
+              {"window_s", static_cast<double>(r.window_us) / 1e6},
+              {"created_at", r.created_at.empty() ? json() : json(r.created_at)}};
+  if (r.kind == "drop") out["drop"] = r.drop_share;
+  if (r.kind == "ewma") {
+    out["lambda"] = r.lambda;
+    out["sigma"] = r.sigma;
+  }
+  if (r.kind == "cusum") {
+    out["k"] = r.k;
+    out["h"] = r.h;
+  }
+  return out;
 }
 
 Result<AlertRule> SaveAlertRule(store::Workspace& workspace, const AlertRule& rule) {
@@ -88,9 +251,14 @@ Result<AlertRule> SaveAlertRule(store::Workspace& workspace, const AlertRule& ru
   FW_ASSIGN_OR_RETURN(int64_t n, workspace.QueryInt(
       "SELECT count(*) FROM alert_rules WHERE name = ?", {rule.name}));
   if (n > 0) return AlreadyExists("alert rule '" + rule.name + "' exists; remove it first");
+  std::string params;
+  if (rule.kind == "ewma") params = nlohmann::json{{"lambda", rule.lambda}, {"sigma", rule.sigma}}.dump();
+  if (rule.kind == "cusum") params = nlohmann::json{{"k", rule.k}, {"h", rule.h}}.dump();
   FW_RETURN_IF_ERROR(workspace.Execute(
-      "INSERT INTO alert_rules VALUES (?, 'drop', ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
-      {rule.name, rule.metric, rule.by, rule.drop_share, rule.window_us}));
+      "INSERT INTO alert_rules (name, kind, metric, by_column, drop_share, window_us, created_at, "
+      "params) VALUES (?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP, ?)",
+      {rule.name, rule.kind, rule.metric, rule.by, rule.drop_share, rule.window_us,
+       params.empty() ? store::SqlValue() : store::SqlValue(params)}));
   FW_ASSIGN_OR_RETURN(auto rows, workspace.Query(
       "SELECT strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') FROM alert_rules WHERE name = ?",
       {rule.name}));
@@ -103,13 +271,26 @@ Result<std::vector<AlertRule>> ListAlertRules(store::Workspace& workspace) {
   FW_RETURN_IF_ERROR(EnsureTable(workspace));
   FW_ASSIGN_OR_RETURN(auto rows, workspace.Query(
       "SELECT name, metric, by_column, drop_share, window_us, "
-      "strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') FROM alert_rules ORDER BY name"));
+      "strftime(created_at, '%Y-%m-%dT%H:%M:%SZ'), coalesce(kind, 'drop'), params "
+      "FROM alert_rules ORDER BY name"));
   std::vector<AlertRule> out;
   for (const auto& row : rows.rows) {
-    out.push_back({.name = row[0].value_or(""), .metric = row[1].value_or(""),
-                   .by = row[2].value_or(""), .drop_share = std::stod(row[3].value_or("0")),
-                   .window_us = std::stoll(row[4].value_or("0")),
-                   .created_at = row[5].value_or("")});
+    AlertRule r;
+    r.name = row[0].value_or("");
+    r.metric = row[1].value_or("");
+    r.by = row[2].value_or("");
+    r.drop_share = std::stod(row[3].value_or("0"));
+    r.window_us = std::stoll(row[4].value_or("0"));
+    r.created_at = row[5].value_or("");
+    r.kind = row[6].value_or("drop");
+    const auto params = nlohmann::json::parse(row[7].value_or("{}"), nullptr, false);
+    if (params.is_object()) {
+      r.lambda = params.value("lambda", r.lambda);
+      r.sigma = params.value("sigma", r.sigma);
+      r.k = params.value("k", r.k);
+      r.h = params.value("h", r.h);
+    }
+    out.push_back(std::move(r));
   }
   return out;
 }
@@ -125,6 +306,7 @@ Status RemoveAlertRule(store::Workspace& workspace, const std::string& name) {
 }
 
 std::vector<AlertSignal> RuleSignals(const AlertRule& rule, const store::EventFrame& frame) {
+  if (rule.kind == "ewma" || rule.kind == "cusum") return AnomalySignals(rule, frame);
   std::vector<AlertSignal> out;
   if (frame.num_events() == 0 || rule.window_us <= 0) return out;
   std::optional<uint32_t> event;

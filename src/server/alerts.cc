@@ -62,7 +62,9 @@ size_t AlertEngine::ForgetRemovedRules(const std::set<std::string>& rules) {
   size_t n = 0;
   for (auto it = states_.begin(); it != states_.end();) {
     const std::string rule = it->first.substr(0, it->first.find('['));
-    if (it->second.kind == "drop" && !rules.count(rule)) {
+    const std::string& kind = it->second.kind;
+    const bool user_rule = kind == "drop" || kind == "ewma" || kind == "cusum";
+    if (user_rule && !rules.count(rule)) {
       it = states_.erase(it);
       ++n;
     } else {

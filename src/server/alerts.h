@@ -7,7 +7,7 @@
 //   budget:<bandit>           a budgeted bandit has spent its whole budget;
 //   conversion_drop:<event>   the last hour of data has >= 30% fewer <event> events than the
 //                             mean hour of the 24 hours before it (needs a baseline of >= 5/h).
-// User rules (kind "drop", table alert_rules, see flywheel/server/alert_rules.h) give one
+// User rules (kind drop, ewma or cusum, table alert_rules, see flywheel/server/alert_rules.h) give one
 // signal per rule, or per rule and channel/campaign value: "<rule>[channel=email]".
 // A check produces a Signal per rule instance; Update turns signals into state changes
 // (firing <-> resolved) and returns the transitions so the caller can log them in
@@ -31,7 +31,7 @@ namespace fw::server {
 
 struct AlertSignal {
   std::string name;     // rule instance, e.g. "srm:checkout_test"
-  std::string kind;     // srm | budget | conversion_drop | drop
+  std::string kind;     // srm | budget | conversion_drop | drop | ewma | cusum
   bool firing = false;
   std::string message;  // why, with the numbers
   double value = 0;     // the watched number (p-value, remaining budget, drop share)
@@ -57,7 +57,7 @@ class AlertEngine {
   // name -> 1 firing / 0 resolved, for /metrics.
   std::map<std::string, int> States() const;
 
-  // Forgets the states of user drop rules (kind "drop", name "<rule>" or "<rule>[...]") whose
+  // Forgets the states of user rules (kind drop, ewma or cusum, name "<rule>" or "<rule>[...]") whose
   // rule is not in `rules`, so a removed rule leaves /v1/alerts and /metrics. Returns how many.
   size_t ForgetRemovedRules(const std::set<std::string>& rules);
 

@@ -29,8 +29,11 @@ EventCollector::~EventCollector() { Stop(); }
 
 Result<ingest::StreamBatchResult> EventCollector::Submit(std::string ndjson, std::string source) {
   auto pending = std::make_unique<Pending>();
-  pending->ndjson = std::move(ndjson);
-  pending->source = std::move(source);
+  // Parsing and validation run here, on the request's thread, in parallel with other requests
+  // and with the committer's DuckDB work. A body without any line is this request's error.
+  FW_ASSIGN_OR_RETURN(pending->batch, ingest::StreamIngester::Prepare(
+                                          ingest::TableKind::kEvents, std::move(ndjson),
+                                          std::move(source)));
   auto future = pending->done.get_future();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -98,18 +101,20 @@ void EventCollector::Loop() {
 
 void EventCollector::CommitGroup(std::vector<std::unique_ptr<Pending>>& group,
                                  std::vector<std::string>& exposures) {
-  std::vector<Result<ingest::StreamBatchResult>> results;
+  std::vector<ingest::StreamBatchResult> results;
   Status status;
   {
     std::lock_guard<std::mutex> lock(workspace_mu_);
     status = workspace_.Begin();
-    for (auto& p : group) {
-      if (!status.ok()) break;
-      auto r = events_->AppendJsonLines(p->ndjson, p->source);
-      // An input-level problem (no line at all) belongs to its request only; a store error
-      // fails the group.
-      if (!r.ok() && r.status().code() != StatusCode::kInvalidArgument) status = r.status();
-      results.push_back(std::move(r));
+    if (status.ok()) {
+      std::vector<ingest::PreparedBatch*> batches;
+      for (auto& p : group) batches.push_back(p->batch.get());
+      auto r = events_->AppendPrepared(batches);
+      if (r.ok()) {
+        results = std::move(*r);
+      } else {
+        status = r.status();
+      }
     }
     if (status.ok() && !exposures.empty()) {
       std::string lines;
@@ -133,7 +138,7 @@ void EventCollector::CommitGroup(std::vector<std::unique_ptr<Pending>>& group,
                                            "); retry with the same event_id values"));
       continue;
     }
-    if (results[i].ok()) inserted += results[i]->inserted;
+    inserted += results[i].inserted;
     group[i]->done.set_value(std::move(results[i]));
   }
   new_events_ += inserted;

@@ -2,11 +2,12 @@
 //
 // event_collector.h: group commit for POST /v1/events, plus the exposure log of /v1/assign.
 //
-// A request thread hands its batch (JSON Lines) to Submit() and blocks. One committer thread
-// wakes on the first pending batch, waits `commit_window_us` for more, then, under the
-// workspace mutex, opens one transaction, runs every pending batch through ingest's
-// StreamIngester (validation, dedup against the table and against the batches before it),
-// appends pending exposures, and commits. Only after Commit() returned does any Submit()
+// A request thread parses and validates its batch (JSON Lines) itself, with ingest's
+// StreamIngester::Prepare, off every lock, then hands it to Submit() and blocks. One committer
+// thread wakes on the first pending batch, waits `commit_window_us` for more, then, under the
+// workspace mutex, opens one transaction, dedups every pending batch in arrival order (against
+// the table and the batches before it) and appends all their rows with one appender, appends
+// pending exposures, and commits. Only after Commit() returned does any Submit()
 // return, so an accepted event is durable before the client hears about it. If anything in
 // the group fails, the whole group is rolled back, the dedup keys are reloaded, and every
 // request of the group gets kUnavailable (the client retries; event_id dedups the retry).
@@ -53,7 +54,7 @@ class EventCollector {
 
  private:
   struct Pending {
-    std::string ndjson, source;
+    std::unique_ptr<ingest::PreparedBatch> batch;
     std::promise<Result<ingest::StreamBatchResult>> done;
   };
   EventCollector(store::Workspace& workspace, std::mutex& workspace_mu, int64_t window_us);

@@ -59,12 +59,6 @@ Result<double> NumberField(const json& body, const std::string& name, double fal
   return v;
 }
 
-json AlertRuleJson(const AlertRule& r) {
-  return json{{"name", r.name}, {"kind", "drop"}, {"metric", r.metric},
-              {"by", r.by.empty() ? json() : json(r.by)}, {"drop", r.drop_share},
-              {"window_s", static_cast<double>(r.window_us) / 1e6},
-              {"created_at", r.created_at.empty() ? json() : json(r.created_at)}};
-}
 
 }  // namespace
 
@@ -132,11 +126,7 @@ void Server::Impl::RegisterRoutes() {
     FW_ASSIGN_OR_RETURN(std::string bandit, StringField(body, "bandit", true));
     FW_ASSIGN_OR_RETURN(std::string user, StringField(body, "user_id", true));
     const json context = body.contains("context") ? body["context"] : json();
-    json out;
-    {
-      std::lock_guard<std::mutex> lock(workspace_mu);
-      FW_ASSIGN_OR_RETURN(out, bandits->Decide(bandit, user, context));
-    }
+    FW_ASSIGN_OR_RETURN(json out, bandits->Decide(bandit, user, context));
     metrics.AddDecision(bandit, out["arm"].get<std::string>());
     return out;
   }));
@@ -151,11 +141,7 @@ void Server::Impl::RegisterRoutes() {
       return InvalidArgument("cost: " + std::to_string(cost) + " is negative");
     }
     std::string bandit, arm;
-    json out;
-    {
-      std::lock_guard<std::mutex> lock(workspace_mu);
-      FW_ASSIGN_OR_RETURN(out, bandits->Reward(decision, reward, cost, &bandit, &arm));
-    }
+    FW_ASSIGN_OR_RETURN(json out, bandits->Reward(decision, reward, cost, &bandit, &arm));
     metrics.AddSpend(bandit, arm, out["cost"].get<double>());
     return out;
   }));
@@ -164,24 +150,23 @@ void Server::Impl::RegisterRoutes() {
                                                    int*) -> Result<json> {
     FW_ASSIGN_OR_RETURN(std::string name, RequiredParam(req, "experiment"));
     FW_ASSIGN_OR_RETURN(std::string user, RequiredParam(req, "user_id"));
-    experiment::ExperimentDefinition def;
-    bool cached = false;
+    // A shared, immutable definition: no copy of its variants and strings per request.
+    std::shared_ptr<const experiment::ExperimentDefinition> def;
     {
       std::lock_guard<std::mutex> lock(experiments_mu);
-      if (auto it = experiments.find(name); it != experiments.end()) {
-        def = it->second;
-        cached = true;
-      }
+      if (auto it = experiments.find(name); it != experiments.end()) def = it->second;
     }
-    if (!cached) {
+    if (!def) {
+      experiment::ExperimentDefinition loaded;
       {
         std::lock_guard<std::mutex> lock(workspace_mu);
-        FW_ASSIGN_OR_RETURN(def, LoadExperiment(*workspace, name));
+        FW_ASSIGN_OR_RETURN(loaded, LoadExperiment(*workspace, name));
       }
+      def = std::make_shared<const experiment::ExperimentDefinition>(std::move(loaded));
       std::lock_guard<std::mutex> lock(experiments_mu);
       experiments.emplace(name, def);
     }
-    json out = AssignmentJson(def, user);
+    json out = AssignmentJson(*def, user);
     if (!out["variant"].is_null()) {
       bool first = false;
       {
@@ -201,14 +186,11 @@ void Server::Impl::RegisterRoutes() {
 
   http.Get("/v1/bandits", wrap("/v1/bandits", [this](const httplib::Request&,
                                                      int*) -> Result<json> {
-    std::lock_guard<std::mutex> lock(workspace_mu);
-    FW_ASSIGN_OR_RETURN(json list, bandits->List());
-    return json{{"bandits", list}};
+    return json{{"bandits", bandits->List()}};
   }));
 
   http.Get(R"(/v1/bandits/([^/]+))",
            wrap("/v1/bandits/NAME", [this](const httplib::Request& req, int*) -> Result<json> {
-             std::lock_guard<std::mutex> lock(workspace_mu);
              return bandits->Show(req.matches[1].str());
            }));
 
@@ -294,7 +276,7 @@ void Server::Impl::RegisterRoutes() {
       FW_ASSIGN_OR_RETURN(rules, ListAlertRules(*workspace));
     }
     json out = json::array();
-    for (const AlertRule& r : rules) out.push_back(AlertRuleJson(r));
+    for (const AlertRule& r : rules) out.push_back(AlertRuleToJson(r));
     return json{{"rules", out}};
   }));
 
@@ -305,20 +287,32 @@ void Server::Impl::RegisterRoutes() {
     FW_ASSIGN_OR_RETURN(std::string metric, StringField(body, "metric", true));
     FW_ASSIGN_OR_RETURN(std::string by, StringField(body, "by", false));
     FW_ASSIGN_OR_RETURN(std::string window, StringField(body, "window", true));
-    // drop: "30%" or a share such as 0.3, as on the command line.
-    std::string drop;
-    if (auto it = body.find("drop"); it != body.end() && it->is_number()) {
-      drop = it->dump();
+    // Numbers may come as JSON numbers or as text ("30%", "0.2"), as on the command line.
+    auto text_field = [&](const std::string& field) -> Result<std::string> {
+      if (auto it = body.find(field); it != body.end() && it->is_number()) return it->dump();
+      return StringField(body, field, false);
+    };
+    FW_ASSIGN_OR_RETURN(std::string anomaly, StringField(body, "anomaly", false));
+    FW_ASSIGN_OR_RETURN(std::string drop, text_field("drop"));
+    AlertRule rule;
+    if (!anomaly.empty()) {
+      if (!drop.empty()) return InvalidArgument("drop and anomaly: give one, not both");
+      AnomalyParamsText params;
+      FW_ASSIGN_OR_RETURN(params.lambda, text_field("lambda"));
+      FW_ASSIGN_OR_RETURN(params.sigma, text_field("sigma"));
+      FW_ASSIGN_OR_RETURN(params.k, text_field("k"));
+      FW_ASSIGN_OR_RETURN(params.h, text_field("h"));
+      FW_ASSIGN_OR_RETURN(rule, MakeAnomalyRule(name, metric, by, anomaly, window, params));
     } else {
-      FW_ASSIGN_OR_RETURN(drop, StringField(body, "drop", true));
+      if (drop.empty()) return InvalidArgument("drop: missing (or give anomaly: ewma|cusum)");
+      FW_ASSIGN_OR_RETURN(rule, MakeAlertRule(name, metric, by, drop, window));
     }
-    FW_ASSIGN_OR_RETURN(AlertRule rule, MakeAlertRule(name, metric, by, drop, window));
     {
       std::lock_guard<std::mutex> lock(workspace_mu);
       FW_ASSIGN_OR_RETURN(rule, SaveAlertRule(*workspace, rule));
     }
     *code = 201;
-    return AlertRuleJson(rule);
+    return AlertRuleToJson(rule);
   }));
 
   http.Delete(R"(/v1/alerts/rules/([^/]+))",
@@ -347,11 +341,7 @@ void Server::Impl::RegisterRoutes() {
         revenue += snapshot->revenue[i];
       }
     }
-    json bandit_list = json::array();
-    {
-      std::lock_guard<std::mutex> lock(workspace_mu);
-      FW_ASSIGN_OR_RETURN(bandit_list, bandits->List());
-    }
+    const json bandit_list = bandits->List();
     return json{{"events", snapshot->num_events()},
                 {"users", snapshot->num_users()},
                 {"events_last_hour_of_data", last_hour_events},

@@ -62,15 +62,18 @@ Status ServerOptions::Validate() const {
                            ": expected 0..1000000");
   }
   if (threads < 1 || threads > 256) return InvalidArgument("threads: expected 1..256");
+  if (decision_flush_ms < 1 || decision_flush_ms > 60'000) {
+    return InvalidArgument("decision_flush_ms " + std::to_string(decision_flush_ms) +
+                           ": expected 1..60000");
+  }
   return OkStatus();
 }
 
-Status Server::Impl::ReloadFrame() {
-  store::EventFrame loaded;
-  {
-    std::lock_guard<std::mutex> lock(workspace_mu);
-    FW_ASSIGN_OR_RETURN(loaded, workspace->LoadEventFrame());
-  }
+Status Server::Impl::ReloadFrame(bool at_start) {
+  // At start the snapshot may save seconds; later reloads follow new events, so it would miss.
+  FW_ASSIGN_OR_RETURN(store::EventFrame loaded,
+                      reader->LoadEventFrame(at_start ? store::Workspace::FrameCache::kUse
+                                                      : store::Workspace::FrameCache::kBypass));
   if (loaded.user_offsets.empty()) loaded.user_offsets = {0};
   frame.Set(std::move(loaded), NowMicros());
   return OkStatus();
@@ -116,8 +119,8 @@ void Server::Impl::EvaluateAlerts() {
     }
   }
   // Budgets.
-  if (auto list = bandits->List(); list.ok()) {
-    for (const auto& b : *list) {
+  {
+    for (const auto& b : bandits->List()) {
       if (b["budget"].is_null() || b["remaining_budget"].is_null()) continue;
       const double remaining = b["remaining_budget"].get<double>();
       const double budget = b["budget"].get<double>();
@@ -165,6 +168,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->options = options;
   s->started_us = NowMicros();
   FW_ASSIGN_OR_RETURN(s->workspace, store::Workspace::Open(options.db_path));
+  FW_ASSIGN_OR_RETURN(s->reader, s->workspace->OpenReader());
   // alerts_log is the server's own table: fire/resolve history of the alert rules.
   FW_RETURN_IF_ERROR(s->workspace->Execute(
       "CREATE TABLE IF NOT EXISTS alerts_log (name VARCHAR, kind VARCHAR, state VARCHAR, "
@@ -182,10 +186,15 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     keys.push_back(created.record);
   }
   s->auth.SetKeys(std::move(keys));
-  s->bandits = std::make_unique<BanditService>(*s->workspace);
+  BanditService::Options bandit_options;
+  bandit_options.fsync = options.decision_fsync ? DecisionLog::Fsync::kEveryRecord
+                                                : DecisionLog::Fsync::kNever;
+  bandit_options.flush_interval_ms = options.decision_flush_ms;
+  FW_ASSIGN_OR_RETURN(s->bandits,
+                      BanditService::Start(*s->workspace, s->workspace_mu, bandit_options));
   FW_ASSIGN_OR_RETURN(s->collector,
                       EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us));
-  FW_RETURN_IF_ERROR(s->ReloadFrame());
+  FW_RETURN_IF_ERROR(s->ReloadFrame(/*at_start=*/true));
 
   s->http.new_task_queue = [n = options.threads] {
     return new httplib::ThreadPool(static_cast<size_t>(n));
@@ -208,6 +217,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   }
   if (s->port <= 0) {
     s->collector->Stop();
+    s->bandits->Stop().IgnoreError();
     return Unavailable("cannot listen on " + options.bind + ":" + std::to_string(options.port) +
                        " (address in use or not available); pick another --port or --bind");
   }
@@ -227,7 +237,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       try {
         pending += s->collector->TakeNewEvents();
         if (pending >= s->options.frame_reload_events) {
-          if (s->ReloadFrame().ok()) {
+          if (s->ReloadFrame(/*at_start=*/false).ok()) {
             pending = 0;
           } else {
             ++s->frame_reload_failures;
@@ -268,13 +278,14 @@ Status Server::Stop() {
   s->http.stop();
   if (s->listener.joinable()) s->listener.join();
   if (s->background.joinable()) s->background.join();
-  // 2. Flush the events and exposures still pending.
+  // 2. Flush the events and exposures still pending, and the decision log into its tables.
   s->collector->Stop();
+  Status st = s->bandits->Stop();
   // 3. Fold the WAL into the database file.
-  Status st;
   {
     std::lock_guard<std::mutex> lock(s->workspace_mu);
-    st = s->workspace->Checkpoint();
+    Status checkpoint = s->workspace->Checkpoint();
+    if (st.ok()) st = checkpoint;
   }
   {
     std::lock_guard<std::mutex> lock(s->stop_mu);

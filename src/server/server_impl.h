@@ -3,7 +3,8 @@
 // server_impl.h: the state one running server holds, shared by server.cc (lifecycle, frame
 // reload, alert checks) and routes.cc (HTTP handlers).
 //
-// Lock order: workspace_mu before alerts_mu; experiments_mu and exposed_mu are leaves;
+// Lock order: workspace_mu before alerts_mu and before BanditService's own mutex;
+// experiments_mu and exposed_mu are leaves;
 // HotFrame and Metrics lock internally and are never held while taking another lock.
 #pragma once
 
@@ -33,9 +34,13 @@ namespace fw::server {
 
 struct Server::Impl {
   ServerOptions options;
-  std::mutex workspace_mu;                       // guards workspace and bandits
+  std::mutex workspace_mu;                       // guards workspace
   std::unique_ptr<store::Workspace> workspace;   // the only connection to the file
-  std::unique_ptr<BanditService> bandits;        // under workspace_mu
+  // A second connection for the frame reload, so a long scan does not hold workspace_mu (and
+  // with it every commit). Used by one thread at a time (Start, then the background thread);
+  // declared after `workspace` so it is destroyed first.
+  std::unique_ptr<store::Workspace> reader;
+  std::unique_ptr<BanditService> bandits;        // locks itself (workspace_mu before its own)
   std::unique_ptr<EventCollector> collector;
   HotFrame frame;
   Metrics metrics;
@@ -45,7 +50,8 @@ struct Server::Impl {
   std::mutex experiments_mu;
   // Definitions read by /v1/assign, cached: no route changes an experiment, and the CLI cannot
   // open the workspace while the server holds it, so a definition is fixed for the run.
-  std::map<std::string, experiment::ExperimentDefinition> experiments;  // under experiments_mu
+  std::map<std::string, std::shared_ptr<const experiment::ExperimentDefinition>>
+      experiments;  // under experiments_mu
   std::mutex exposed_mu;
   std::set<std::pair<std::string, std::string>> exposed;  // (experiment, user) logged this run
   httplib::Server http;
@@ -58,8 +64,8 @@ struct Server::Impl {
   std::atomic<int64_t> frame_reload_failures{0};
   int64_t started_us = 0;
 
-  // Loads the frame from the workspace now (takes workspace_mu).
-  Status ReloadFrame();
+  // Loads the frame now through `reader` (no workspace_mu: commits go on meanwhile).
+  Status ReloadFrame(bool at_start);
   // Runs the alert checks and logs transitions (takes workspace_mu, then alerts_mu).
   void EvaluateAlerts();
   // Registers every route on `http`.

@@ -31,10 +31,12 @@ constexpr const char* kFingerprintSql =
 
 }  // namespace
 
-Result<EventFrame> Workspace::LoadEventFrame() {
+Result<EventFrame> Workspace::LoadEventFrame(FrameCache cache) {
   last_frame_from_cache_ = false;
   const CachePolicy policy = PolicyFromEnvironment();
-  if (policy == CachePolicy::kOff || path_ == ":memory:") return BuildEventFrame();
+  if (cache == FrameCache::kBypass || policy == CachePolicy::kOff || path_ == ":memory:") {
+    return BuildEventFrame();
+  }
 
   // The fingerprint and the scan must see the same table: one transaction, unless the caller
   // already holds one.

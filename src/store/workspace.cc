@@ -168,6 +168,19 @@ Result<std::unique_ptr<Workspace>> Workspace::Open(const std::string& path,
   return workspace;
 }
 
+Result<std::unique_ptr<Workspace>> Workspace::OpenReader() {
+  auto impl = std::make_unique<Impl>();
+  impl->db = impl_->db;
+  impl->owns_db = false;
+  impl->read_only = true;
+  if (duckdb_connect(impl->db, &impl->con) == DuckDBError) {
+    return Internal("cannot open a second connection to workspace '" + path_ + "'");
+  }
+  std::unique_ptr<Workspace> reader(new Workspace(path_, std::move(impl)));
+  reader->schema_version_ = schema_version_;
+  return reader;
+}
+
 Status Workspace::Migrate() {
   // A fresh file has no meta table: that is version 0.
   auto has_meta = QueryInt(

@@ -14,13 +14,14 @@ struct Workspace::Impl {
   duckdb_connection con = nullptr;
   bool read_only = false;
   bool in_transaction = false;  // between Begin() and Commit()/Rollback()
+  bool owns_db = true;  // false for a reader connection (Workspace::OpenReader)
 
   Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   ~Impl() {
     if (con != nullptr) duckdb_disconnect(&con);
-    if (db != nullptr) duckdb_close(&db);
+    if (db != nullptr && owns_db) duckdb_close(&db);
   }
 };
 

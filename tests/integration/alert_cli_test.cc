@@ -82,6 +82,32 @@ TEST(AlertCliTest, AddListRemoveRoundTrip) {
   EXPECT_NE(missing.out.find("no such rule"), std::string::npos) << missing.out;
 }
 
+TEST(AlertCliTest, AnomalyRulesRoundTripWithTheirParameters) {
+  const std::string db = TempDb("anomaly");
+  CliRun add = Flywheel(db, "--json alert add purchases_chart --metric conversion:purchase "
+                            "--by channel --anomaly cusum --k 0.25 --h 4 --window 1h");
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  const json added = json::parse(add.out, nullptr, false);
+  ASSERT_TRUE(added.is_object()) << add.out;
+  EXPECT_EQ(added["kind"], "cusum");
+  EXPECT_DOUBLE_EQ(added["k"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(added["h"].get<double>(), 4.0);
+  EXPECT_FALSE(added.contains("drop"));
+  ASSERT_EQ(Flywheel(db, "alert add revenue_ewma --metric revenue --anomaly ewma --window 30m")
+                .exit_code, 0);
+  const json rules = json::parse(Flywheel(db, "--json alert list").out, nullptr, false);
+  ASSERT_TRUE(rules.is_array());
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0]["kind"], "cusum");
+  EXPECT_DOUBLE_EQ(rules[0]["k"].get<double>(), 0.25);
+  EXPECT_EQ(rules[1]["kind"], "ewma");
+  EXPECT_DOUBLE_EQ(rules[1]["lambda"].get<double>(), 0.2);  // the defaults
+  EXPECT_DOUBLE_EQ(rules[1]["sigma"].get<double>(), 3.0);
+  const std::string table = Flywheel(db, "alert list").out;
+  EXPECT_NE(table.find("CUSUM chart (k 0.25 sd, h 4 sd)"), std::string::npos) << table;
+  EXPECT_NE(table.find("EWMA chart (lambda 0.2, limit 3 sd)"), std::string::npos) << table;
+}
+
 TEST(AlertCliTest, BadInputExitsThreeAndNamesTheValue) {
   const std::string db = TempDb("bad");
   struct Case {
@@ -98,6 +124,17 @@ TEST(AlertCliTest, BadInputExitsThreeAndNamesTheValue) {
       {"alert add a --metric revenue --drop 30% --window -1h", "--window '-1h'"},
       {"alert add a --metric revenue --drop 30% --by country", "--by 'country'"},
       {"alert add 'a b' --metric revenue --drop 30%", "rule name 'a b'"},
+      {"alert add a --metric revenue", "give --drop SHARE or --anomaly ewma|cusum"},
+      {"alert add a --metric revenue --drop 30% --anomaly ewma", "give one, not both"},
+      {"alert add a --metric revenue --anomaly zscore", "--anomaly 'zscore'"},
+      {"alert add a --metric revenue --anomaly ewma --lambda 0", "--lambda '0'"},
+      {"alert add a --metric revenue --anomaly ewma --lambda 1.5", "(0, 1]"},
+      {"alert add a --metric revenue --anomaly ewma --sigma x", "--sigma 'x'"},
+      {"alert add a --metric revenue --anomaly ewma --k 1", "CUSUM parameters"},
+      {"alert add a --metric revenue --anomaly cusum --h 0", "--h '0'"},
+      {"alert add a --metric revenue --anomaly cusum --k=-1", "--k '-1'"},
+      {"alert add a --metric revenue --anomaly cusum --lambda 0.2", "EWMA parameters"},
+      {"alert add a --metric revenue --drop 30% --sigma 3", "need --anomaly"},
   };
   for (const Case& c : cases) {
     CliRun r = Flywheel(db, c.args);

@@ -272,6 +272,16 @@ TEST(ServerCliTest, AcknowledgedEventsSurviveKill9ExactlyOnce) {
     acked_decisions.insert(acked_decisions.end(), decisions.begin(), decisions.end());
     acked_rewards.insert(acked_rewards.end(), rewards.begin(), rewards.end());
   }
+  // Decisions and rewards acknowledged just before the last kill may be only in the decision
+  // log; one more start replays it (what any restart does) and a SIGTERM flushes and stops.
+  {
+    const int port = FreePort();
+    ServerProcess server(db, port);
+    ASSERT_TRUE(server.WaitReady()) << "final restart";
+    ASSERT_EQ(server.Kill(SIGTERM), 0);
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(db + ".decisions"))
+      << "a graceful stop leaves no decision-log segment behind";
   const json rows = json::parse(
       Cli("--json --db " + db + " sql \"SELECT count(*) AS n, count(DISTINCT event_id) AS d, "
           "max(CAST(substr(event_id, 3) AS INTEGER)) AS m FROM events\"", &code),

@@ -9,17 +9,25 @@
 // in memory across batches, and it does not own the transaction, so a caller can put many
 // batches (many HTTP requests) into one commit: group commit.
 //
-// Thread safety: not thread-safe; one StreamIngester per Workspace, used under the caller's lock.
+// A caller that wants the parsing off its lock splits AppendJsonLines in two: Prepare (pure:
+// parse and validate, any thread, no workspace) and AppendPrepared (dedup and append, under the
+// lock, one appender per table for a whole group of batches).
+//
+// Thread safety: Prepare is a static pure function; the rest is not thread-safe: one
+// StreamIngester per Workspace, used under the caller's lock.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "flywheel/core/result.h"
+#include "flywheel/core/hash.h"
 #include "flywheel/ingest/ingest.h"
+#include "flywheel/store/row_batch.h"
 #include "flywheel/store/workspace.h"
 
 namespace fw::ingest {
@@ -40,8 +48,35 @@ struct StreamBatchResult {
   std::vector<StreamReject> rejects;
 };
 
+// One batch parsed and validated by StreamIngester::Prepare, not yet deduplicated. It owns the
+// bytes its cells point into, so it must not be copied or moved: keep it behind its unique_ptr.
+struct PreparedBatch {
+  PreparedBatch() = default;
+  PreparedBatch(const PreparedBatch&) = delete;
+  PreparedBatch& operator=(const PreparedBatch&) = delete;
+
+  std::string bytes, source;
+  std::deque<std::string> arena;  // decoded values the cells point into
+  store::RowBatch rows;           // valid rows, key columns first (the table's layout)
+  std::vector<Hash128> keys;      // one per row of `rows`
+  int64_t rows_read = 0;
+  int64_t now_us = 0;
+  std::vector<StreamReject> rejects;
+  std::vector<std::string> raw_rejects;  // the rejected lines (first 4 KiB, valid UTF-8)
+};
+
 class StreamIngester {
  public:
+  // Parses and validates the JSON Lines `bytes` as AppendJsonLines does, without touching any
+  // workspace or dedup state. Errors: kInvalidArgument if `bytes` holds no line at all.
+  static Result<std::unique_ptr<PreparedBatch>> Prepare(TableKind kind, std::string bytes,
+                                                        std::string source, int64_t now_us = 0);
+
+  // Dedups the prepared batches in order (against the table, earlier batches and earlier rows)
+  // and appends their new rows and rejects in the caller's transaction; one result per batch.
+  // After an error or a rollback, call ReloadKeys() as for AppendJsonLines.
+  Result<std::vector<StreamBatchResult>> AppendPrepared(const std::vector<PreparedBatch*>& batches);
+
   // Loads the dedup keys of `kind`'s table from `workspace` (which must outlive the ingester).
   static Result<std::unique_ptr<StreamIngester>> Open(store::Workspace& workspace, TableKind kind);
   ~StreamIngester();

@@ -57,6 +57,11 @@ class Workspace {
 
   const std::string& path() const { return path_; }
 
+  // A second connection to the same open database, for long reads (such as the server's frame
+  // reload) that should not hold up this connection's writers: each of its queries sees the
+  // last committed state. It must be destroyed before this Workspace.
+  Result<std::unique_ptr<Workspace>> OpenReader();
+
   // The schema version this workspace is at (CurrentSchemaVersion() after Open).
   int schema_version() const { return schema_version_; }
   static int CurrentSchemaVersion();
@@ -87,7 +92,10 @@ class Workspace {
   // table is unchanged (see src/store/frame_cache.h). FW_FRAME_CACHE=off never uses it,
   // =always uses it whatever the size; by default only from kMinCachedEvents events on, where
   // building the frame costs more than reading the snapshot.
-  Result<EventFrame> LoadEventFrame();
+  // kBypass builds from the table and leaves the snapshot alone: for a reload that follows new
+  // events (the server's), where the snapshot would miss and rewriting it costs more than it saves.
+  enum class FrameCache { kUse, kBypass };
+  Result<EventFrame> LoadEventFrame(FrameCache cache = FrameCache::kUse);
   static constexpr int64_t kMinCachedEvents = 100'000;
 
   // Whether the last LoadEventFrame() read the snapshot rather than the events table.

@@ -19,6 +19,7 @@
 #include "flywheel/bandit/policy.h"
 #include "flywheel/bandit/serialize.h"
 #include "flywheel/core/text_table.h"
+#include "flywheel/server/decision_replay.h"
 #include "flywheel/store/workspace.h"
 #include "output.h"
 
@@ -223,6 +224,9 @@ Status RunCreate(const CliContext& ctx, const CreateArgs& a) {
 Status RunDecide(const CliContext& ctx, const DecideArgs& a) {
   if (a.user.empty()) return InvalidArgument("bandit decide: --user is required");
   FW_ASSIGN_OR_RETURN(auto ws, store::Workspace::Open(ctx.DbPath()));
+  // Decisions a killed server acknowledged may still be only in its decision log: apply them
+  // first, or this decision would reuse one of their ids.
+  FW_RETURN_IF_ERROR(server::ReplayDecisionLog(*ws).status());
   FW_ASSIGN_OR_RETURN(Named n, Load(*ws, a.name));
   std::vector<double> features;
   json stored;
@@ -256,6 +260,7 @@ Status RunDecide(const CliContext& ctx, const DecideArgs& a) {
 
 Status RunReward(const CliContext& ctx, const RewardArgs& a) {
   FW_ASSIGN_OR_RETURN(auto ws, store::Workspace::Open(ctx.DbPath()));
+  FW_RETURN_IF_ERROR(server::ReplayDecisionLog(*ws).status());  // as in RunDecide
   FW_ASSIGN_OR_RETURN(Named n, Load(*ws, a.name));
   FW_ASSIGN_OR_RETURN(auto rows, ws->Query(
       "SELECT arm, context FROM decisions WHERE decision_id = ? AND bandit = ?", {a.decision, a.name}));

@@ -12,7 +12,7 @@ namespace {
 
 struct ServeArgs {
   server::ServerOptions options;
-  double commit_window_ms = 2.0;
+  double commit_window_ms = 0.0;
   size_t max_body_mb = 16;
 };
 
@@ -36,11 +36,17 @@ void RegisterServeCommands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--max-events", args->options.max_events, "Events per POST /v1/events");
   cmd->add_option("--max-body-mb", args->max_body_mb, "Request body limit in MiB");
   cmd->add_option("--commit-window-ms", args->commit_window_ms,
-                  "Group commit: wait this long for more event batches before committing");
+                  "Group commit: wait this long for more event batches before committing (default 0: "
+                  "commit when the committer is free; batches arriving meanwhile join the next)");
   cmd->add_option("--frame-reload-ms", args->options.frame_reload_ms,
                   "Reload the hot EventFrame at most this often when events arrived");
   cmd->add_option("--alert-interval-ms", args->options.alert_interval_ms,
                   "Evaluate the alert rules this often");
+  cmd->add_option("--decision-flush-ms", args->options.decision_flush_ms,
+                  "Move logged bandit decisions and rewards into DuckDB at least this often");
+  cmd->add_flag("--decision-fsync", args->options.decision_fsync,
+                "fdatasync the decision log after every decision and reward (survives power "
+                "loss, not only kill -9; much slower)");
   cmd->add_flag("--quiet", args->options.quiet, "No start-up and shutdown lines on stderr");
   cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return RunServe(ctx, *args); }; });
 }

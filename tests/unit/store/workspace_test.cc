@@ -67,6 +67,21 @@ TEST(WorkspaceTest, RollbackDiscardsAppends) {
   EXPECT_EQ(*workspace->QueryInt("SELECT count(*) FROM rewards WHERE cost IS NULL"), 1);
 }
 
+TEST(WorkspaceTest, ReaderSeesCommittedRowsOnlyAndReadsDuringAWrite) {
+  auto workspace = OpenMemory();
+  auto reader = workspace->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  ASSERT_TRUE(workspace->Begin().ok());
+  ASSERT_TRUE(workspace->Execute(
+      "INSERT INTO rewards VALUES ('d1', 1, 0, TIMESTAMP '2026-01-01 00:00:00')").ok());
+  // The writer's transaction is open: the reader's own query runs and sees the last commit.
+  EXPECT_EQ(*(*reader)->QueryInt("SELECT count(*) FROM rewards"), 0);
+  ASSERT_TRUE(workspace->Commit().ok());
+  EXPECT_EQ(*(*reader)->QueryInt("SELECT count(*) FROM rewards"), 1);
+  reader->reset();  // before the workspace, as OpenReader requires
+  EXPECT_EQ(*workspace->QueryInt("SELECT count(*) FROM rewards"), 1);
+}
+
 TEST(WorkspaceTest, EventFrameGroupsUsersAndOrdersTime) {
   auto workspace = OpenMemory();
   ASSERT_TRUE(workspace->Execute(R"sql(
