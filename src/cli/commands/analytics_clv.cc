@@ -10,6 +10,7 @@
 #include <map>
 
 #include "analytics_common.h"
+#include "commands/table_file.h"
 #include "flywheel/analytics/clv.h"
 #include "flywheel/core/text_table.h"
 #include "flywheel/core/time.h"
@@ -42,7 +43,7 @@ Result<std::string> FirstColumn(const TextTable& table, const std::vector<std::s
 }
 
 Result<analytics::ClvSummary> ReadSummaryFile(const std::string& path) {
-  FW_ASSIGN_OR_RETURN(TextTable table, ReadTextTable(path));
+  FW_ASSIGN_OR_RETURN(TextTable table, ReadTableFile(path));
   analytics::ClvSummary s;
   FW_ASSIGN_OR_RETURN(std::string x, FirstColumn(table, {"frequency", "x"}));
   FW_ASSIGN_OR_RETURN(std::string t_x, FirstColumn(table, {"recency", "t_x"}));
@@ -73,7 +74,7 @@ struct Transactions {
 };
 
 Result<Transactions> ReadTransactionsFile(const std::string& path) {
-  FW_ASSIGN_OR_RETURN(TextTable table, ReadTextTable(path));
+  FW_ASSIGN_OR_RETURN(TextTable table, ReadTableFile(path));
   FW_ASSIGN_OR_RETURN(std::string id, FirstColumn(table, {"customer", "customer_id", "user_id"}));
   FW_ASSIGN_OR_RETURN(std::string date, FirstColumn(table, {"date", "timestamp", "ts"}));
   FW_ASSIGN_OR_RETURN(std::string value, FirstColumn(table, {"value", "revenue", "amount"}));

@@ -16,6 +16,7 @@
 
 #include <sys/resource.h>
 
+#include "commands/table_file.h"
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/text_table.h"
 #include "flywheel/core/thread_pool.h"
@@ -241,7 +242,7 @@ Status AnalyzeStats(const CliContext& ctx, const AnalyzeArgs& a, ex::AnalysisOpt
 Status AnalyzeTable(const CliContext& ctx, const AnalyzeArgs& a, ex::AnalysisOptions o) {
   if (a.variant_col.empty()) return InvalidArgument("--input needs --variant-col COL");
   if (a.metrics.empty()) return InvalidArgument("--input needs at least one --metric COL");
-  FW_ASSIGN_OR_RETURN(TextTable table, ReadTextTable(a.input));
+  FW_ASSIGN_OR_RETURN(TextTable table, ReadTableFile(a.input));
   if (table.num_rows() == 0) return InvalidArgument(a.input + ": no data rows");
   FW_ASSIGN_OR_RETURN(auto labels, table.StringColumn(a.variant_col));
   std::set<std::string> seen;
@@ -538,7 +539,7 @@ void RegisterExperimentAnalyze(CLI::App& group, CliContext& ctx) {
   auto* cmd =
       group.add_subcommand("analyze", "Analyse an experiment (workspace, --input or --stats)");
   cmd->add_option("name", a->name, "Experiment in the workspace");
-  cmd->add_option("--input", a->input, "Per-user table (CSV/TSV, one row per user)");
+  cmd->add_option("--input", a->input, "Per-user table (CSV/TSV or Parquet, one row per user)");
   cmd->add_option("--variant-col", a->variant_col, "Column of --input with the arm");
   cmd->add_option("--stats", a->stats, "Summary statistics JSON (see docs/experiment.md)");
   cmd->add_option("--control", a->control, "Control arm");

@@ -2,7 +2,7 @@
 //
 // mmm.cc: `flywheel mmm fit` and `flywheel mmm simulate`, thin shells over fw_mmm.
 //
-// fit reads either an --input table (CSV/TSV, one row per period) or the workspace: weekly spend
+// fit reads either an --input table (CSV/TSV or Parquet, one row per period) or the workspace: weekly spend
 // per channel from the `spend` table and weekly revenue (or conversions) from `events`. The
 // model is printed, written to --model-out, and saved in the workspace `models` table (kind
 // 'mmm') when it came from the workspace or a workspace was named with --db / $FLYWHEEL_DB.
@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "commands/table_file.h"
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/text_table.h"
 #include "flywheel/core/time.h"
@@ -155,7 +156,7 @@ Status RunFit(const CliContext& ctx, const FitArgs& args) {
     if (args.target.empty() || args.channels.empty()) {
       return InvalidArgument("--input needs --target COL and --channels a,b,c");
     }
-    FW_ASSIGN_OR_RETURN(TextTable table, ReadTextTable(args.input));
+    FW_ASSIGN_OR_RETURN(TextTable table, ReadTableFile(args.input));
     FW_ASSIGN_OR_RETURN(data, mmm::LoadMmmData(table, {.date_col = args.date_col,
                                                        .target_col = args.target,
                                                        .channel_cols = mmm::SplitNames(args.channels),
@@ -340,7 +341,7 @@ void RegisterMmmCommands(CLI::App& app, CliContext& ctx) {
 
   auto fa = std::make_shared<FitArgs>();
   auto* fit = group->add_subcommand("fit", "Fit channel response curves from spend history");
-  fit->add_option("--input", fa->input, "CSV/TSV with one row per period (else the workspace)");
+  fit->add_option("--input", fa->input, "CSV/TSV or Parquet with one row per period (else the workspace)");
   fit->add_option("--date-col", fa->date_col, "Date column (default: date)");
   fit->add_option("--target", fa->target, "Outcome column (revenue or conversions)");
   fit->add_option("--channels", fa->channels, "Spend columns, comma-separated");

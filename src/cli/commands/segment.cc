@@ -26,6 +26,7 @@
 
 #include "cli_context.h"
 #include "clickhouse_backend.h"
+#include "commands/table_file.h"
 #include "flywheel/core/csv.h"
 #include "flywheel/core/file_io.h"
 #include "flywheel/core/hash.h"
@@ -98,10 +99,7 @@ struct TableInput {
 
 // Reads the --input table: the chosen numeric columns, and the ids.
 Result<TableInput> ReadInput(const SegmentArgs& args) {
-  if (DataExtension(args.input) == "parquet") {
-    return InvalidArgument(args.input + ": Parquet is not read by --input yet; export it as CSV");
-  }
-  FW_ASSIGN_OR_RETURN(TextTable table, ReadTextTable(args.input));
+  FW_ASSIGN_OR_RETURN(TextTable table, ReadTableFile(args.input));
   if (table.num_rows() == 0) return InvalidArgument(args.input + ": the table has no data rows");
   TableInput out;
   std::vector<std::string> names;
@@ -411,7 +409,7 @@ void RegisterSegmentCommands(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand(
       "segment", "Cluster users (workspace features) or any table (--input) with k-means");
   auto args = std::make_shared<SegmentArgs>();
-  cmd->add_option("--input", args->input, "CSV/TSV table to cluster instead of the workspace");
+  cmd->add_option("--input", args->input, "CSV/TSV or Parquet table to cluster instead of the workspace");
   cmd->add_option("--columns", args->columns,
                   "Comma-separated columns of --input (CSV quoting for names with commas)");
   cmd->add_option("--id-column", args->id_column, "Column of --input that identifies a row");
