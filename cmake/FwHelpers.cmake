@@ -67,10 +67,16 @@ function(fw_add_test)
     endif()
     add_dependencies(fw_unit_tests ${T_NAME})
   endif()
+  # Temporary files go under this build folder, not /tmp: two checkouts (or a sanitizer build
+  # and a release build) testing at once must not share a test's scratch folder.
+  set(tmp "${CMAKE_BINARY_DIR}/test-tmp")
+  file(MAKE_DIRECTORY "${tmp}")
   if(T_WHOLE)
     add_test(NAME ${T_NAME} COMMAND ${T_NAME})
-    set_tests_properties(${T_NAME} PROPERTIES LABELS ${T_LABEL})
+    set_tests_properties(${T_NAME} PROPERTIES LABELS ${T_LABEL}
+                         ENVIRONMENT "TMPDIR=${tmp};TEST_TMPDIR=${tmp}")
   else()
-    gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} DISCOVERY_TIMEOUT 60)
+    gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL}
+                         ENVIRONMENT "TMPDIR=${tmp};TEST_TMPDIR=${tmp}" DISCOVERY_TIMEOUT 60)
   endif()
 endfunction()

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "flywheel/core/rng.h"
 #include "flywheel/server/api_keys.h"
@@ -202,7 +203,8 @@ TEST(ControlChartTest, LevelShiftFiresWithinTheExpectedHoursAndStationarySeriesR
 
 TEST(ControlChartTest, AnomalyRulesFireThroughTheServer) {
   using nlohmann::json;
-  const auto dir = std::filesystem::temp_directory_path() / "fw_control_chart_server_test";
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("fw_control_chart_server_test_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "flywheel.db").string();
@@ -269,6 +271,15 @@ TEST(ControlChartTest, AnomalyRulesFireThroughTheServer) {
     auto r = client.Post("/v1/events", chunk.dump(), "application/json");
     ASSERT_EQ(r->status, 200) << r->body;
   }
+  // Rules evaluated while the hot frame held only some of the chunks saw a different series,
+  // so wait until the frame has every event, then for the evaluations that follow.
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    const json summary = json::parse(client.Get("/v1/summary")->body);
+    if (summary["events"].get<size_t>() == events.size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(json::parse(client.Get("/v1/summary")->body)["events"].get<size_t>(), events.size());
+  std::this_thread::sleep_for(std::chrono::milliseconds(4 * options.alert_interval_ms));
   json email, social, total;
   for (int attempt = 0; attempt < 200 && (email.is_null() || social.is_null() || total.is_null());
        ++attempt) {
