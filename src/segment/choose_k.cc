@@ -29,20 +29,43 @@ std::vector<size_t> SampleRows(size_t n, size_t m, uint64_t seed) {
 }
 
 // Mean silhouette over the sampled rows.
+// Sum of [first, last) in double, over four independent accumulators so the adds overlap.
+double SumRun(const float* first, const float* last) {
+  double acc[4] = {0, 0, 0, 0};
+  const float* p = first;
+  for (; p + 4 <= last; p += 4) {
+    acc[0] += p[0];
+    acc[1] += p[1];
+    acc[2] += p[2];
+    acc[3] += p[3];
+  }
+  for (; p < last; ++p) acc[0] += *p;
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
 double Silhouette(const MatrixView& x, std::span<const uint32_t> labels, size_t k,
                   const std::vector<size_t>& rows, ThreadPool* pool) {
   const size_t m = rows.size();
   const size_t d = x.cols;
-  std::vector<double> counts(k, 0.0);
-  for (size_t r : rows) counts[labels[r]] += 1.0;
+  // The sample grouped by cluster (a stable counting sort), so that each cluster's distances
+  // are one contiguous run: summing a run has no dependency between clusters, where adding
+  // each distance to sums[label] made every add wait for the previous one to the same sum.
+  std::vector<size_t> offsets(k + 1, 0);
+  for (size_t r : rows) ++offsets[labels[r] + 1];
+  for (size_t c = 0; c < k; ++c) offsets[c + 1] += offsets[c];
+  std::vector<size_t> grouped(m);
+  {
+    std::vector<size_t> next(offsets.begin(), offsets.end() - 1);
+    for (size_t b = 0; b < m; ++b) grouped[next[labels[rows[b]]]++] = rows[b];
+  }
   // The sample column by column (structure of arrays): the inner loops below run over
   // contiguous rows and vectorise, where a row-by-row distance loop did not. Distances are
   // float, like the data; the per-cluster sums are double.
   std::vector<float> columns(d * m);
   std::vector<uint32_t> sample_labels(m);
   for (size_t b = 0; b < m; ++b) {
-    sample_labels[b] = labels[rows[b]];
-    for (size_t j = 0; j < d; ++j) columns[j * m + b] = x.data[rows[b] * d + j];
+    sample_labels[b] = labels[grouped[b]];
+    for (size_t j = 0; j < d; ++j) columns[j * m + b] = x.data[grouped[b] * d + j];
   }
   std::vector<double> s(m, 0.0);
   auto body = [&](size_t begin, size_t end, size_t) {
@@ -59,14 +82,15 @@ double Silhouette(const MatrixView& x, std::span<const uint32_t> labels, size_t 
         }
       }
       for (size_t b = 0; b < m; ++b) dist[b] = std::sqrt(dist[b]);
-      std::fill(sums.begin(), sums.end(), 0.0);
-      for (size_t b = 0; b < m; ++b) sums[sample_labels[b]] += dist[b];
+      for (size_t c = 0; c < k; ++c) sums[c] = SumRun(dist.data() + offsets[c], dist.data() + offsets[c + 1]);
       const uint32_t own = sample_labels[a];
-      if (counts[own] <= 1.0) continue;  // a singleton cluster scores 0, as in sklearn
-      const double intra = sums[own] / (counts[own] - 1.0);
+      const double own_count = static_cast<double>(offsets[own + 1] - offsets[own]);
+      if (own_count <= 1.0) continue;  // a singleton cluster scores 0, as in sklearn
+      const double intra = sums[own] / (own_count - 1.0);
       double inter = INFINITY;
       for (size_t c = 0; c < k; ++c) {
-        if (c != own && counts[c] > 0.0) inter = std::min(inter, sums[c] / counts[c]);
+        const double count = static_cast<double>(offsets[c + 1] - offsets[c]);
+        if (c != own && count > 0.0) inter = std::min(inter, sums[c] / count);
       }
       const double denom = std::max(intra, inter);
       s[a] = denom > 0.0 ? (inter - intra) / denom : 0.0;
