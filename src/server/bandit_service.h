@@ -62,6 +62,10 @@ class BanditService {
   // `flywheel bandit decide --json`. `context` is a JSON object of key -> string or number.
   Result<nlohmann::json> Decide(const std::string& bandit, const std::string& user_id,
                                 const nlohmann::json& context);
+  // The same answer as JSON text (what POST /v1/decide sends), without building a JSON
+  // document; `arm_out` (may be null) receives the arm.
+  Result<std::string> DecideJsonText(const std::string& bandit, const std::string& user_id,
+                                     const nlohmann::json& context, std::string* arm_out);
 
   // {decision_id, arm, reward, cost, total_spend, remaining_budget}, as `bandit reward --json`.
   // `cost` < 0 means the arm's known cost (else 0). Errors: kNotFound for an unknown decision,
