@@ -269,10 +269,19 @@ TEST(ControlChartTest, AnomalyRulesFireThroughTheServer) {
     auto r = client.Post("/v1/events", chunk.dump(), "application/json");
     ASSERT_EQ(r->status, 200) << r->body;
   }
+  // The frame reloads and the alerts run every 50 ms while the chunks arrive, so the first
+  // signals may come from a frame with only part of the events: wait for the state the full
+  // data must produce (a partial frame can even show a rise; a chart that never fires as it
+  // should still fails below, after 20 s).
   json email, social, total;
-  for (int attempt = 0; attempt < 200 && (email.is_null() || social.is_null() || total.is_null());
-       ++attempt) {
+  auto settled = [&] {
+    return !email.is_null() && !social.is_null() && !total.is_null() &&
+           email["state"] == "firing" && email["value"].is_number() &&
+           email["value"].get<double>() < 0 && total["state"] == "firing";
+  };
+  for (int attempt = 0; attempt < 400 && !settled(); ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    email = social = total = json();
     const json doc = json::parse(client.Get("/v1/alerts")->body);  // alive while we iterate
     for (const auto& a : doc["alerts"]) {
       if (a["name"] == "chart[channel=email]") email = a;
