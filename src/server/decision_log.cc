@@ -91,22 +91,23 @@ Status DecisionLog::OpenSegment(int64_t seq, size_t min_bytes) {
   capacity = (capacity + page - 1) / page * page;
   // The blocks are reserved up front: a store into a mapped page the file system cannot back
   // would be a SIGBUS; a full disk is an error here instead, before anything is acknowledged.
-  if (const int err = posix_fallocate(fd, 0, static_cast<off_t>(capacity)); err != 0) {
+  // On failure the file (empty: it had no records) is removed, so a retry (the next Append or
+  // Seal) can open the same number again.
+  auto give_up = [&](Status err) {
     close(fd);
+    std::remove(path.c_str());
+    return err;
+  };
+  if (const int err = posix_fallocate(fd, 0, static_cast<off_t>(capacity)); err != 0) {
     errno = err;
-    return Errno("cannot reserve " + std::to_string(capacity) + " bytes for " + path);
+    return give_up(Errno("cannot reserve " + std::to_string(capacity) + " bytes for " + path));
   }
   void* map = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) {
-    Status err = Errno("cannot map " + path);
-    close(fd);
-    return err;
-  }
+  if (map == MAP_FAILED) return give_up(Errno("cannot map " + path));
   if (fsync_ == Fsync::kEveryRecord && fdatasync(fd) != 0) {  // the reserved size is durable
     Status err = Errno("cannot fdatasync " + path);
     munmap(map, capacity);
-    close(fd);
-    return err;
+    return give_up(err);
   }
   FinishSegment();
   fd_ = fd;
