@@ -32,23 +32,38 @@ const ApiKeyRecord* Authenticator::FindKey(const std::string& key) const {
 AuthDecision Authenticator::Check(const std::string& authorization, const std::string& session,
                                   Role need, int64_t now_us) {
   AuthDecision d;
+  // The hashes are computed before taking the lock: every request needs one, and under the
+  // lock they serialised all handler threads on it.
+  constexpr std::string_view kBearer = "Bearer ";
+  std::string_view bearer_key;
+  std::string key_hash, session_hash;
+  if (!authorization.empty()) {
+    if (authorization.size() <= kBearer.size() ||
+        authorization.compare(0, kBearer.size(), kBearer) != 0) {
+      return {401, "Authorization header: expected 'Bearer <api key>'"};
+    }
+    bearer_key = std::string_view(authorization).substr(kBearer.size());
+    if (KeyIdOf(bearer_key).empty()) return {401, "invalid API key"};
+    key_hash = Sha256Hex(bearer_key);
+  } else if (!session.empty()) {
+    session_hash = Sha256Hex(session);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   std::string key_id;
   Role role = Role::kRead;
   double rate = kDefaultRatePerSecond;
   if (!authorization.empty()) {
-    constexpr std::string_view kBearer = "Bearer ";
-    if (authorization.size() <= kBearer.size() ||
-        authorization.compare(0, kBearer.size(), kBearer) != 0) {
-      return {401, "Authorization header: expected 'Bearer <api key>'"};
+    auto it = keys_.find(KeyIdOf(bearer_key));
+    // The id is public; the secret is checked by hash in constant time.
+    if (it == keys_.end() || !ConstantTimeEqual(key_hash, it->second.hash_hex)) {
+      return {401, "invalid API key"};
     }
-    const ApiKeyRecord* k = FindKey(authorization.substr(kBearer.size()));
-    if (!k) return {401, "invalid API key"};
+    const ApiKeyRecord* k = &it->second;
     key_id = k->key_id;
     role = k->role;
     rate = k->rate_per_s;
   } else if (!session.empty()) {
-    auto it = sessions_.find(Sha256Hex(session));
+    auto it = sessions_.find(session_hash);
     if (it == sessions_.end() || it->second.expires_us < now_us) {
       if (it != sessions_.end()) sessions_.erase(it);
       return {401, "session expired or unknown; log in again"};

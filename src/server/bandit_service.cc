@@ -89,8 +89,9 @@ double BanditService::ThompsonPropensity(Bandit& b, const bd::Context& ctx, size
   return cache.p[arm];
 }
 
-Result<json> BanditService::Decide(const std::string& name, const std::string& user_id,
-                                   const json& context) {
+Result<std::string> BanditService::DecideJsonText(const std::string& name,
+                                                  const std::string& user_id,
+                                                  const json& context, std::string* arm_out) {
   if (name.empty()) return InvalidArgument("bandit: missing; expected the name of a bandit");
   if (user_id.empty()) return InvalidArgument("user_id: missing or empty");
   Bandit* b = Find(name);
@@ -104,7 +105,15 @@ Result<json> BanditService::Decide(const std::string& name, const std::string& u
   DecisionRow row;
   row.bandit = name;
   row.user_id = user_id;
-  row.context = kv.empty() ? "{}" : json(kv).dump();
+  // The stored context text: the object of kv (sorted keys, as nlohmann would dump it).
+  row.context += '{';
+  for (const auto& [k, v] : kv) {
+    if (row.context.size() > 1) row.context += ',';
+    AppendJsonString(row.context, k);
+    row.context += ':';
+    AppendJsonString(row.context, v);
+  }
+  row.context += '}';
   row.ts_us = NowMicros();
   bd::Decision d;
   {
@@ -123,21 +132,47 @@ Result<json> BanditService::Decide(const std::string& name, const std::string& u
       }
     }
     const int64_t number = s.decisions + 1;
-    row.id = name + "-" + std::to_string(number);
+    row.id = name;
+    row.id += '-';
+    row.id += std::to_string(number);
     row.arm = s.arms[d.arm];
     row.propensity = d.propensity;
     if (log_) FW_RETURN_IF_ERROR(log_->Append(DecisionRecord(row, number)));
     s.decisions = number;
     b->dirty = true;
-    unflushed_decisions_[row.id] = {b, d.arm, row.context};
+    unflushed_decisions_.insert_or_assign(row.id, Unflushed{b, d.arm, row.context});
     pending_decisions_.push_back(row);
     if (pending_decisions_.size() + pending_rewards_.size() >= options_.flush_records) {
       cv_.notify_one();
     }
   }
-  return json{{"decision_id", row.id}, {"bandit", name}, {"user_id", user_id},
-              {"arm", row.arm}, {"propensity", Number(d.propensity)},
-              {"propensity_kind", KindName(d.kind)}, {"context", json(kv)}};
+  // The answer's text is written directly: building an nlohmann object only to dump it cost
+  // more than the decision itself. Keys in the order nlohmann would dump them (sorted).
+  std::string out;
+  out.reserve(160 + row.context.size());
+  out += "{\"arm\":";
+  AppendJsonString(out, row.arm);
+  out += ",\"bandit\":";
+  AppendJsonString(out, name);
+  out += ",\"context\":";
+  out += row.context;
+  out += ",\"decision_id\":";
+  AppendJsonString(out, row.id);
+  out += ",\"propensity\":";
+  AppendJsonNumber(out, d.propensity);
+  out += ",\"propensity_kind\":\"";
+  out += KindName(d.kind);
+  out += "\",\"user_id\":";
+  AppendJsonString(out, user_id);
+  out += '}';
+  if (arm_out) *arm_out = row.arm;
+  return out;
+}
+
+Result<json> BanditService::Decide(const std::string& name, const std::string& user_id,
+                                   const json& context) {
+  FW_ASSIGN_OR_RETURN(std::string text, DecideJsonText(name, user_id, context, nullptr));
+  return json::parse(text);
 }
 
 Status BanditService::ApplyReward(Bandit& b, const std::string& decision_id, size_t arm,

@@ -6,9 +6,9 @@
 // Decisions and rewards do not open a DuckDB transaction each. The bandits are loaded once at
 // start (after the decision log is replayed: decision_replay.h) and live in memory under this
 // service's own mutex `mu_`, not the workspace mutex. A decision or reward is applied in memory
-// and its record appended to the decision log (one write() per request, decision_log.h) under
-// `mu_`, so the log's order is the order the in-memory state saw; the request is answered after
-// the write returned. A flusher thread seals the current log segment every `flush_interval_ms`
+// and its record appended to the decision log (a copy into a mapped segment, decision_log.h)
+// under `mu_`, so the log's order is the order the in-memory state saw; the request is answered
+// after the copy. A flusher thread seals the current log segment every `flush_interval_ms`
 // (or sooner when `flush_records` are pending) together with a snapshot of the touched bandits
 // taken at that instant, appends the segment's rows to `decisions` and `rewards` and stores the
 // snapshots and the segment number in one transaction, then deletes the segment. A kill -9 at
@@ -62,6 +62,10 @@ class BanditService {
   // `flywheel bandit decide --json`. `context` is a JSON object of key -> string or number.
   Result<nlohmann::json> Decide(const std::string& bandit, const std::string& user_id,
                                 const nlohmann::json& context);
+  // The same answer as JSON text (what POST /v1/decide sends), without building a JSON
+  // document; `arm_out` (may be null) receives the arm.
+  Result<std::string> DecideJsonText(const std::string& bandit, const std::string& user_id,
+                                     const nlohmann::json& context, std::string* arm_out);
 
   // {decision_id, arm, reward, cost, total_spend, remaining_budget}, as `bandit reward --json`.
   // `cost` < 0 means the arm's known cost (else 0). Errors: kNotFound for an unknown decision,

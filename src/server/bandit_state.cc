@@ -5,6 +5,7 @@
 #include "bandit_state.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -17,8 +18,8 @@ namespace {
 namespace bd = fw::bandit;
 using nlohmann::json;
 
-// Appends `s` as a JSON string literal. Request bodies were checked to be valid UTF-8, so only
-// quotes, backslashes and control characters need escaping.
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   for (const char c : s) {
@@ -26,9 +27,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
       out += '\\';
       out += c;
     } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[static_cast<unsigned char>(c) & 0xf];
     } else {
       out += c;
     }
@@ -36,18 +38,17 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-// Shortest text that reads back as the same double (17 significant digits); non-finite as null.
-void AppendNumber(std::string& out, double v) {
+void AppendJsonNumber(std::string& out, double v) {
   if (!std::isfinite(v)) {
     out += "null";
     return;
   }
+  // std::to_chars: the shortest text that reads back as the same double, without printf's
+  // format parsing on the decide path (it was 2% of a decide's CPU with %.17g).
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  out += buf;
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, end);
 }
-
-}  // namespace
 
 std::string LoadedBandit::DefinitionText() const {
   json d = def;
@@ -210,15 +211,19 @@ std::string DecisionRecord(const DecisionRow& row, int64_t number) {
   AppendJsonString(out, row.id);
   out += ",\"b\":";
   AppendJsonString(out, row.bandit);
-  out += ",\"n\":" + std::to_string(number) + ",\"u\":";
+  out += ",\"n\":";
+  out += std::to_string(number);
+  out += ",\"u\":";
   AppendJsonString(out, row.user_id);
   out += ",\"a\":";
   AppendJsonString(out, row.arm);
   out += ",\"p\":";
-  AppendNumber(out, row.propensity);
+  AppendJsonNumber(out, row.propensity);
   out += ",\"c\":";
   AppendJsonString(out, row.context);
-  out += ",\"t\":" + std::to_string(row.ts_us) + "}\n";
+  out += ",\"t\":";
+  out += std::to_string(row.ts_us);
+  out += "}\n";
   return out;
 }
 
@@ -233,12 +238,14 @@ std::string RewardRecord(const RewardRow& row, const std::string& bandit, const 
   out += ",\"a\":";
   AppendJsonString(out, arm);
   out += ",\"r\":";
-  AppendNumber(out, row.reward);
+  AppendJsonNumber(out, row.reward);
   out += ",\"x\":";
-  AppendNumber(out, row.cost);
+  AppendJsonNumber(out, row.cost);
   out += ",\"c\":";
   AppendJsonString(out, context);
-  out += ",\"t\":" + std::to_string(row.ts_us) + "}\n";
+  out += ",\"t\":";
+  out += std::to_string(row.ts_us);
+  out += "}\n";
   return out;
 }
 

@@ -86,6 +86,12 @@ struct RewardRow {
 Status AppendDecisionRows(store::Workspace& ws, const std::vector<DecisionRow>& rows);
 Status AppendRewardRows(store::Workspace& ws, const std::vector<RewardRow>& rows);
 
+// JSON text pieces for the log records and the decide answer. Strings: request bodies were
+// checked to be valid UTF-8, so only quotes, backslashes and control characters are escaped.
+// Numbers: the shortest text that reads back as the same double; non-finite ones as null.
+void AppendJsonString(std::string& out, std::string_view s);
+void AppendJsonNumber(std::string& out, double v);
+
 // Log records (format above), each ending in '\n'.
 std::string DecisionRecord(const DecisionRow& row, int64_t number);
 std::string RewardRecord(const RewardRow& row, const std::string& bandit, const std::string& arm,

@@ -4,10 +4,12 @@
 #include "decision_log.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -54,13 +56,11 @@ Result<std::unique_ptr<DecisionLog>> DecisionLog::Open(const std::string& dir, i
   fs::create_directories(dir, ec);
   if (ec) return Unavailable("cannot create the decision log " + dir + ": " + ec.message());
   std::unique_ptr<DecisionLog> log(new DecisionLog(dir, fsync));
-  FW_RETURN_IF_ERROR(log->OpenSegment(first_seq));
+  FW_RETURN_IF_ERROR(log->OpenSegment(first_seq, 0));
   return log;
 }
 
-DecisionLog::~DecisionLog() {
-  if (fd_ >= 0) close(fd_);
-}
+DecisionLog::~DecisionLog() { Close(); }
 
 std::string DecisionLog::PathOf(int64_t seq) const {
   char name[32];
@@ -68,52 +68,105 @@ std::string DecisionLog::PathOf(int64_t seq) const {
   return (fs::path(dir_) / name).string();
 }
 
-Status DecisionLog::OpenSegment(int64_t seq) {
+Status DecisionLog::OpenSegment(int64_t seq, size_t min_bytes) {
   const std::string path = PathOf(seq);
-  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot open " + path);
-  if (fd_ >= 0) close(fd_);
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    Status err = Errno("cannot stat " + path);
+    close(fd);
+    return err;
+  }
+  // Segment numbers only grow (BanditService::Start starts above every file left), so a
+  // segment with records in it is never reopened: appending after a torn last line would
+  // turn it into a damaged middle line.
+  if (st.st_size > 0) {
+    close(fd);
+    return FailedPrecondition("decision-log segment " + path + " already has records");
+  }
+  const size_t used = 0;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t capacity = std::max(kSegmentBytes, used + min_bytes);
+  capacity = (capacity + page - 1) / page * page;
+  // The blocks are reserved up front: a store into a mapped page the file system cannot back
+  // would be a SIGBUS; a full disk is an error here instead, before anything is acknowledged.
+  // On failure the file (empty: it had no records) is removed, so a retry (the next Append or
+  // Seal) can open the same number again.
+  auto give_up = [&](Status err) {
+    close(fd);
+    std::remove(path.c_str());
+    return err;
+  };
+  if (const int err = posix_fallocate(fd, 0, static_cast<off_t>(capacity)); err != 0) {
+    errno = err;
+    return give_up(Errno("cannot reserve " + std::to_string(capacity) + " bytes for " + path));
+  }
+  void* map = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return give_up(Errno("cannot map " + path));
+  if (fsync_ == Fsync::kEveryRecord && fdatasync(fd) != 0) {  // the reserved size is durable
+    Status err = Errno("cannot fdatasync " + path);
+    munmap(map, capacity);
+    return give_up(err);
+  }
+  FinishSegment();
   fd_ = fd;
   seq_ = seq;
+  map_ = static_cast<char*>(map);
+  capacity_ = capacity;
+  used_ = used;
   return OkStatus();
+}
+
+void DecisionLog::FinishSegment() {
+  if (fd_ < 0) return;
+  munmap(map_, capacity_);
+  // Cut the reserved tail: a finished segment holds exactly its records.
+  if (ftruncate(fd_, static_cast<off_t>(used_)) != 0) {
+    // Left with a zero tail, which replay ignores.
+  }
+  close(fd_);
+  fd_ = -1;
+  map_ = nullptr;
+  capacity_ = used_ = 0;
 }
 
 Status DecisionLog::Append(std::string_view record) {
   if (fd_ < 0) return Unavailable("the decision log is closed (the server is stopping)");
-  const char* p = record.data();
-  size_t left = record.size();
-  while (left > 0) {
-    const ssize_t n = write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status st = Errno("cannot write the decision log " + PathOf(seq_));
-      // Part of the record may be in the file. Later records go to a fresh segment, so a torn
-      // record can only be the last line of a segment, which replay knows to skip.
-      if (p != record.data()) OpenSegment(seq_ + 1).IgnoreError();
-      return st;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
+  if (record.empty()) return OkStatus();
+  if (used_ + record.size() > capacity_) {
+    // Full (the flusher has not sealed for a while): continue in the next segment.
+    FW_RETURN_IF_ERROR(OpenSegment(seq_ + 1, record.size()));
   }
-  if (fsync_ == Fsync::kEveryRecord && fdatasync(fd_) != 0) {
-    return Errno("cannot fdatasync the decision log " + PathOf(seq_));
+  char* dst = map_ + used_;
+  // The record's last byte (its '\n') is stored after the rest: a kill in the middle of the
+  // copy leaves a last line without a newline, which replay knows to skip as torn.
+  std::memcpy(dst, record.data(), record.size() - 1);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  dst[record.size() - 1] = record.back();
+  used_ += record.size();
+  if (fsync_ == Fsync::kEveryRecord) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t from = (dst - map_) / page * page;
+    if (msync(map_ + from, used_ - from, MS_SYNC) != 0) {
+      return Errno("cannot msync the decision log " + PathOf(seq_));
+    }
   }
   return OkStatus();
 }
 
 void DecisionLog::Close() {
   if (fd_ < 0) return;
-  struct stat st {};
-  const bool empty = fstat(fd_, &st) == 0 && st.st_size == 0;
-  close(fd_);
-  fd_ = -1;
-  if (empty) std::remove(PathOf(seq_).c_str());
+  const bool empty = used_ == 0;
+  const std::string path = PathOf(seq_);
+  FinishSegment();
+  if (empty) std::remove(path.c_str());
 }
 
 Result<int64_t> DecisionLog::Seal() {
   if (fd_ < 0) return FailedPrecondition("the decision log is closed");
   const int64_t sealed = seq_;
-  FW_RETURN_IF_ERROR(OpenSegment(sealed + 1));
+  FW_RETURN_IF_ERROR(OpenSegment(sealed + 1, 0));
   return sealed;
 }
 

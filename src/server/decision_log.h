@@ -4,13 +4,19 @@
 // its answer, without a DuckDB transaction per request.
 //
 // The log is a directory of numbered segments (`<db>.decisions/000000000042.log`), each a
-// sequence of '\n'-terminated records (format: bandit_state.h). Append() issues one write() per
-// record on an O_APPEND descriptor, so once it returns the record is in the kernel's page
-// cache: a killed process (kill -9, a crash) loses nothing it acknowledged. A machine crash or
-// power loss can lose the records written since the kernel last flushed the page cache, unless
-// the log was opened with Fsync::kEveryRecord (one fdatasync per record; far slower).
-// Seal() closes the current segment and starts the next one; once the flusher has committed a
-// sealed segment's records to DuckDB it calls RemoveUpTo().
+// sequence of '\n'-terminated records (format: bandit_state.h). A segment is reserved
+// (posix_fallocate, kSegmentBytes) and mapped MAP_SHARED; Append() copies the record into the
+// mapping, newline last, with no system call. The mapped pages are the kernel's page cache, so
+// once Append returns the record is there exactly as after a write(): a killed process (kill
+// -9, a crash) loses nothing it acknowledged. A machine crash or power loss can lose the
+// records stored since the kernel last wrote the dirty pages back, unless the log was opened
+// with Fsync::kEveryRecord (one msync per record; far slower).
+// The reserved, not yet written tail of a segment reads as zero bytes: Seal() and Close() cut
+// it off, and after a kill replay ignores it. A record cut short by a kill has no newline
+// (that byte is stored last) and is the last line before the zeros, which replay skips.
+// Seal() closes the current segment and starts the next one (Append does the same when a
+// segment is full); once the flusher has committed a sealed segment's records to DuckDB it
+// calls RemoveUpTo().
 //
 // Thread safety: not thread-safe; the owner serialises Append/Seal (BanditService::mu_).
 #pragma once
@@ -28,6 +34,9 @@ namespace fw::server {
 class DecisionLog {
  public:
   enum class Fsync { kNever, kEveryRecord };
+  // Reserved per segment: about 25k decisions, well above what one flush interval collects
+  // at the measured decide rates (the flusher also seals at 20k pending records).
+  static constexpr size_t kSegmentBytes = 4u << 20;
 
   // The log directory of a workspace file ("" for ":memory:": no log).
   static std::string DirFor(const std::string& db_path);
@@ -63,13 +72,20 @@ class DecisionLog {
 
  private:
   DecisionLog(std::string dir, Fsync fsync) : dir_(std::move(dir)), fsync_(fsync) {}
-  Status OpenSegment(int64_t seq);
+  // Makes segment `seq` (with room for at least `min_bytes` more) the current one, then
+  // finishes the previous one.
+  Status OpenSegment(int64_t seq, size_t min_bytes);
+  // Unmaps the current segment and cuts its file to the records written.
+  void FinishSegment();
   std::string PathOf(int64_t seq) const;
 
   std::string dir_;
   Fsync fsync_;
   int fd_ = -1;
   int64_t seq_ = 0;
+  char* map_ = nullptr;  // the current segment, capacity_ bytes
+  size_t capacity_ = 0;
+  size_t used_ = 0;      // bytes of whole records written
 };
 
 }  // namespace fw::server

@@ -22,7 +22,11 @@ struct Located {
 };
 
 // The complete records of one segment, in order.
-Status ReadSegment(const std::string& path, const std::string& text, std::vector<Located>* out) {
+Status ReadSegment(const std::string& path, const std::string& file, std::vector<Located>* out) {
+  // A segment the log was still writing when the process died ends in its reserved, never
+  // written zero bytes (decision_log.h); the records end before them.
+  const size_t last = file.find_last_not_of('\0');
+  const std::string_view text(file.data(), last == std::string::npos ? 0 : last + 1);
   size_t pos = 0;
   int64_t line_no = 0;
   while (pos < text.size()) {

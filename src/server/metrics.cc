@@ -29,15 +29,25 @@ std::string PromLabel(const std::string& text) {
   return out;
 }
 
-void Metrics::ObserveRequest(const std::string& route, int http_status, double seconds) {
+Metrics::Route* Metrics::RouteStats(const std::string& route) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{route, http_status}];
-  Histogram& h = latency_[route];
+  auto& slot = routes_[route];
+  if (!slot) slot = std::make_unique<Route>();
+  return slot.get();
+}
+
+void Metrics::ObserveRequest(Route& route, int http_status, double seconds) {
+  // HTTP status codes are three digits; anything else is counted as a 500.
+  const int status = http_status >= 100 && http_status < Route::kMaxStatus ? http_status : 500;
+  route.by_status[status].fetch_add(1, std::memory_order_relaxed);
   size_t b = 0;
   while (b < kBuckets.size() && seconds > kBuckets[b]) ++b;
-  ++h.counts[b];
-  h.sum += seconds;
-  ++h.count;
+  route.counts[b].fetch_add(1, std::memory_order_relaxed);
+  route.sum.fetch_add(seconds, std::memory_order_relaxed);
+}
+
+void Metrics::ObserveRequest(const std::string& route, int http_status, double seconds) {
+  ObserveRequest(*RouteStats(route), http_status, seconds);
 }
 
 void Metrics::AddEvents(int64_t accepted, int64_t duplicates, int64_t rejected) {
@@ -72,23 +82,35 @@ std::string Metrics::Render() const {
   std::string out;
   out += "# HELP flywheel_http_requests_total HTTP requests by route and status.\n";
   out += "# TYPE flywheel_http_requests_total counter\n";
-  for (const auto& [key, n] : requests_) {
-    out += "flywheel_http_requests_total{route=\"" + PromLabel(key.first) + "\",status=\"" +
-           std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [route, r] : routes_) {
+    for (int status = 0; status < Route::kMaxStatus; ++status) {
+      const uint64_t n = r->by_status[status].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      out += "flywheel_http_requests_total{route=\"" + PromLabel(route) + "\",status=\"" +
+             std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+    }
   }
   out += "# HELP flywheel_http_request_seconds Request latency by route.\n";
   out += "# TYPE flywheel_http_request_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
+  for (const auto& [route, r] : routes_) {
+    std::array<uint64_t, kBuckets.size() + 1> counts;
+    uint64_t total = 0;
+    for (size_t b = 0; b < counts.size(); ++b) {
+      counts[b] = r->counts[b].load(std::memory_order_relaxed);
+      total += counts[b];
+    }
+    if (total == 0) continue;  // registered, never requested: no series yet, as before
     const std::string label = "route=\"" + PromLabel(route) + "\"";
     uint64_t cumulative = 0;
     for (size_t b = 0; b <= kBuckets.size(); ++b) {
-      cumulative += h.counts[b];
+      cumulative += counts[b];
       const std::string le = b < kBuckets.size() ? Num(kBuckets[b]) : "+Inf";
       out += "flywheel_http_request_seconds_bucket{" + label + ",le=\"" + le + "\"} " +
              std::to_string(cumulative) + "\n";
     }
-    out += "flywheel_http_request_seconds_sum{" + label + "} " + Num(h.sum) + "\n";
-    out += "flywheel_http_request_seconds_count{" + label + "} " + std::to_string(h.count) + "\n";
+    out += "flywheel_http_request_seconds_sum{" + label + "} " +
+           Num(r->sum.load(std::memory_order_relaxed)) + "\n";
+    out += "flywheel_http_request_seconds_count{" + label + "} " + std::to_string(total) + "\n";
   }
   out += "# HELP flywheel_events_total Posted events by outcome.\n";
   out += "# TYPE flywheel_events_total counter\n";

@@ -3,6 +3,7 @@
 // routes.cc: the HTTP handlers. Each one validates its input, takes the workspace mutex only
 // around workspace calls, and answers JSON; errors go through status_http.
 #include <chrono>
+#include <type_traits>
 #include <cmath>
 
 #include "analytics_api.h"
@@ -18,6 +19,8 @@ namespace {
 
 using nlohmann::json;
 using Handler = std::function<Result<json>(const httplib::Request&, int* http_status)>;
+using TextHandler =
+    std::function<Result<std::string>(const httplib::Request&, int* http_status)>;
 
 std::string Dump(const json& doc) {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -63,16 +66,24 @@ Result<double> NumberField(const json& body, const std::string& name, double fal
 }  // namespace
 
 void Server::Impl::RegisterRoutes() {
-  auto wrap = [this](std::string route, Handler fn) {
-    return [this, route = std::move(route), fn = std::move(fn)](const httplib::Request& req,
-                                                               httplib::Response& res) {
+  // `fn` answers a JSON document (Handler) or JSON text it wrote itself (TextHandler, for the
+  // hot decide path); either way errors become the JSON error shape, and the route's metrics
+  // are resolved once here rather than looked up by name per request.
+  auto wrap_any = [this](std::string route, auto fn) {
+    Metrics::Route* stats = metrics.RouteStats(route);
+    return [this, stats, fn = std::move(fn)](const httplib::Request& req,
+                                             httplib::Response& res) {
       const auto start = std::chrono::steady_clock::now();
       int code = 200;
       // The HTTP dispatcher is one of the three places exceptions are caught (STYLE B2.4).
       try {
-        Result<json> r = fn(req, &code);
+        auto r = fn(req, &code);
         if (r.ok()) {
-          res.set_content(Dump(*r), "application/json");
+          if constexpr (std::is_same_v<std::decay_t<decltype(*r)>, std::string>) {
+            res.set_content(std::move(*r), "application/json");
+          } else {
+            res.set_content(Dump(*r), "application/json");
+          }
         } else {
           if (code == 200) code = HttpStatusFor(r.status());
           res.set_content(ErrorJson(r.status(), code), "application/json");
@@ -84,9 +95,15 @@ void Server::Impl::RegisterRoutes() {
       }
       res.status = code;
       metrics.ObserveRequest(
-          route, code,
+          *stats, code,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     };
+  };
+  auto wrap = [&wrap_any](std::string route, Handler fn) {
+    return wrap_any(std::move(route), std::move(fn));
+  };
+  auto wrap_text = [&wrap_any](std::string route, TextHandler fn) {
+    return wrap_any(std::move(route), std::move(fn));
   };
 
   http.Get("/healthz", wrap("/healthz", [](const httplib::Request&, int*) -> Result<json> {
@@ -120,14 +137,19 @@ void Server::Impl::RegisterRoutes() {
                 {"rejected", rejected}};
   }));
 
-  http.Post("/v1/decide", wrap("/v1/decide", [this](const httplib::Request& req,
-                                                    int*) -> Result<json> {
+  http.Post("/v1/decide", wrap_text("/v1/decide", [this](const httplib::Request& req,
+                                                         int*) -> Result<std::string> {
     FW_ASSIGN_OR_RETURN(json body, ParseSmallJsonObject(req.body));
     FW_ASSIGN_OR_RETURN(std::string bandit, StringField(body, "bandit", true));
     FW_ASSIGN_OR_RETURN(std::string user, StringField(body, "user_id", true));
-    const json context = body.contains("context") ? body["context"] : json();
-    FW_ASSIGN_OR_RETURN(json out, bandits->Decide(bandit, user, context));
-    metrics.AddDecision(bandit, out["arm"].get<std::string>());
+    static const json kNoContext;
+    auto context = body.find("context");
+    std::string arm;
+    FW_ASSIGN_OR_RETURN(std::string out,
+                        bandits->DecideJsonText(bandit, user,
+                                                context == body.end() ? kNoContext : *context,
+                                                &arm));
+    metrics.AddDecision(bandit, arm);
     return out;
   }));
 

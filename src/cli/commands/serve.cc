@@ -45,7 +45,7 @@ void RegisterServeCommands(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--decision-flush-ms", args->options.decision_flush_ms,
                   "Move logged bandit decisions and rewards into DuckDB at least this often");
   cmd->add_flag("--decision-fsync", args->options.decision_fsync,
-                "fdatasync the decision log after every decision and reward (survives power "
+                "msync the decision log after every decision and reward (survives power "
                 "loss, not only kill -9; much slower)");
   cmd->add_flag("--quiet", args->options.quiet, "No start-up and shutdown lines on stderr");
   cmd->callback([&ctx, args] { ctx.action = [&ctx, args] { return RunServe(ctx, *args); }; });

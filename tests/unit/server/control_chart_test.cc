@@ -280,10 +280,17 @@ TEST(ControlChartTest, AnomalyRulesFireThroughTheServer) {
   }
   ASSERT_EQ(json::parse(client.Get("/v1/summary")->body)["events"].get<size_t>(), events.size());
   std::this_thread::sleep_for(std::chrono::milliseconds(4 * options.alert_interval_ms));
+  // Even then, poll for the state the full data must produce rather than taking the first
+  // signal (a chart that never fires as it should still fails below, after 20 s).
   json email, social, total;
-  for (int attempt = 0; attempt < 200 && (email.is_null() || social.is_null() || total.is_null());
-       ++attempt) {
+  auto settled = [&] {
+    return !email.is_null() && !social.is_null() && !total.is_null() &&
+           email["state"] == "firing" && email["value"].is_number() &&
+           email["value"].get<double>() < 0 && total["state"] == "firing";
+  };
+  for (int attempt = 0; attempt < 400 && !settled(); ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    email = social = total = json();
     const json doc = json::parse(client.Get("/v1/alerts")->body);  // alive while we iterate
     for (const auto& a : doc["alerts"]) {
       if (a["name"] == "chart[channel=email]") email = a;

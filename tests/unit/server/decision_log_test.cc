@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -150,6 +151,75 @@ TEST_F(DecisionLogTest, ReplayAppliesNewSegmentsOnceAndSkipsATornLastLine) {
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE((*policy)->Restore(*again).ok());
   EXPECT_EQ((*policy)->total_pulls(), 2) << "the stored reward was not applied twice";
+}
+
+TEST_F(DecisionLogTest, ReplayStopsAtTheZeroTailOfASegmentAKillLeftMapped) {
+  // What a kill -9 leaves of the segment the log was writing: whole records, one cut short by
+  // the kill (no newline: that byte is stored last), then the reserved, never written zeros.
+  const std::string torn = Decision(3, "search");
+  WriteSegment(4, Decision(1, "email") + Decision(2, "social") + torn.substr(0, 40) +
+                      std::string(8192, '\0'));
+  // And a segment opened just before the kill: zeros only.
+  WriteSegment(5, std::string(4096, '\0'));
+  auto applied = ReplayDecisionLog(*ws_);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(*applied, 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM decisions"), 2);
+  EXPECT_EQ(Stored("definition")["decisions"], 2);
+}
+
+TEST_F(DecisionLogTest, SegmentsAreMappedCutToTheirRecordsAndRollOverWhenFull) {
+  auto log = DecisionLog::Open(LogDir(), 9, DecisionLog::Fsync::kNever);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string first = Decision(1, "email") + Reward(1, "email", 1);
+  ASSERT_TRUE((*log)->Append(Decision(1, "email")).ok());
+  ASSERT_TRUE((*log)->Append(Reward(1, "email", 1)).ok());
+  // While the segment is current the file is its reservation: the records, then zeros (what
+  // another process, or a replay after a kill, reads).
+  auto segments = DecisionLog::List(LogDir());
+  ASSERT_TRUE(segments.ok());
+  ASSERT_EQ(segments->size(), 1u);
+  std::string live = read((*segments)[0].path);
+  EXPECT_EQ(live.size(), DecisionLog::kSegmentBytes);
+  EXPECT_EQ(live.substr(0, first.size()), first);
+  EXPECT_EQ(live.find_first_not_of('\0', first.size()), std::string::npos);
+  // Sealing cuts the file to exactly its records.
+  auto sealed = (*log)->Seal();
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(*sealed, 9);
+  EXPECT_EQ(read((*segments)[0].path), first);
+  // A full segment continues in the next one; no record is split between two.
+  const std::string record = Decision(2, "social");
+  const size_t per_segment = DecisionLog::kSegmentBytes / record.size();
+  for (size_t i = 0; i < per_segment + 10; ++i) ASSERT_TRUE((*log)->Append(record).ok());
+  EXPECT_EQ((*log)->current_seq(), 11);
+  (*log)->Close();
+  segments = DecisionLog::List(LogDir());
+  ASSERT_TRUE(segments.ok());
+  ASSERT_EQ(segments->size(), 3u);
+  EXPECT_EQ(read((*segments)[1].path).size(), per_segment * record.size());
+  EXPECT_EQ(read((*segments)[2].path), [&] {
+    std::string rest;
+    for (int i = 0; i < 10; ++i) rest += record;
+    return rest;
+  }());
+  // An empty current segment is removed by Close, and Append fails afterwards.
+  auto again = DecisionLog::Open(LogDir(), 12, DecisionLog::Fsync::kEveryRecord);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->Append(record).ok());  // the msync path
+  ASSERT_TRUE((*again)->Seal().ok());
+  (*again)->Close();
+  EXPECT_FALSE((*again)->Append(record).ok());
+  segments = DecisionLog::List(LogDir());
+  ASSERT_TRUE(segments.ok());
+  ASSERT_EQ(segments->size(), 4u) << "segment 13 was empty";
+  EXPECT_EQ(read((*segments)[3].path), record);
+  // A segment number that already has records is never appended to.
+  EXPECT_FALSE(DecisionLog::Open(LogDir(), 12, DecisionLog::Fsync::kNever).ok());
 }
 
 TEST_F(DecisionLogTest, ADamagedMiddleLineIsDataLossNamingFileAndLine) {
