@@ -308,38 +308,21 @@ Status RemoveAlertRule(store::Workspace& workspace, const std::string& name) {
 std::vector<AlertSignal> RuleSignals(const AlertRule& rule, const store::EventFrame& frame) {
   if (rule.kind == "ewma" || rule.kind == "cusum") return AnomalySignals(rule, frame);
   std::vector<AlertSignal> out;
-  if (frame.num_events() == 0 || rule.window_us <= 0) return out;
-  std::optional<uint32_t> event;
-  if (rule.metric != "revenue") {
-    event = frame.events.Find(rule.metric.substr(rule.metric.find(':') + 1));
-    if (!event) return out;
-  }
-  const std::vector<uint32_t>* group_col = rule.by == "channel"    ? &frame.channel
-                                           : rule.by == "campaign" ? &frame.campaign
-                                                                   : nullptr;
-  const store::Dictionary* dict = rule.by == "channel" ? &frame.channels : &frame.campaigns;
-  const int64_t end = frame.max_time_us;
-  const int64_t w = rule.window_us;
-  std::map<uint32_t, std::pair<double, double>> by_group;  // code -> (last, baseline sum)
-  for (size_t i = 0; i < frame.num_events(); ++i) {
-    if (event && frame.event[i] != *event) continue;
-    const int64_t t = frame.time_us[i];
-    if (t <= end - (kRuleBaselineWindows + 1) * w) continue;
-    const double x = event ? 1.0 : frame.revenue[i];
-    auto& [last, baseline] = by_group[group_col ? (*group_col)[i] : 0];
-    (t > end - w ? last : baseline) += x;
-  }
-  for (const auto& [code, sums] : by_group) {
-    const double mean = sums.second / kRuleBaselineWindows;
+  // The newest window against the kRuleBaselineWindows before it.
+  bool found = false;
+  const auto groups = WindowSums(rule, frame, kRuleBaselineWindows + 1, &found);
+  for (const auto& [code, sums] : groups) {
+    const double last = sums.back();
+    double baseline = 0;
+    for (size_t j = 0; j + 1 < sums.size(); ++j) baseline += sums[j];
+    const double mean = baseline / kRuleBaselineWindows;
     if (mean < kMinRuleBaseline) continue;
-    const double drop = 1.0 - sums.first / mean;
-    std::string name = rule.name;
-    if (group_col) name += "[" + rule.by + "=" + (code ? dict->Value(code) : "none") + "]";
+    const double drop = 1.0 - last / mean;
     char buf[240];
     std::snprintf(buf, sizeof buf, "%s: %.1f in the last window of data vs %.1f per window over "
-                  "the %d before (%+.0f%%; fires at -%.0f%%)", rule.metric.c_str(), sums.first,
+                  "the %d before (%+.0f%%; fires at -%.0f%%)", rule.metric.c_str(), last,
                   mean, kRuleBaselineWindows, -100.0 * drop, 100.0 * rule.drop_share);
-    out.push_back({name, "drop", drop >= rule.drop_share, buf, drop});
+    out.push_back({InstanceName(rule, frame, code), "drop", drop >= rule.drop_share, buf, drop});
   }
   return out;
 }
