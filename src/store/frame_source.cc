@@ -65,7 +65,7 @@ Result<EventFrame> Workspace::LoadEventFrame(FrameCache cache) {
   auto [fingerprint_to_save, frame] = std::move(built).value();
   if (!fingerprint_to_save.empty()) {
     // Only a cache: a read-only folder or a full disk costs speed on the next run, nothing else.
-    (void)WriteFrameCache(FrameCachePath(path_), fingerprint_to_save, *frame);
+    WriteFrameCache(FrameCachePath(path_), fingerprint_to_save, *frame).IgnoreError();
   }
   return std::move(*frame);
 }
