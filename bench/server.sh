@@ -184,39 +184,31 @@ accepted() {
 }
 
 base="http://127.0.0.1:$fw_port"
+declare -A url=([nginx]="http://127.0.0.1:$nginx_port/static.json" [decide]="$base/v1/decide"
+                 [assign]="$base/v1/assign" [events]="$base/v1/events")
+declare -A script=([nginx]=static [decide]=decide [assign]=assign [events]=events)
+declare -A label=([nginx]="nginx static 256 B" [decide]="POST /v1/decide"
+                   [assign]="GET /v1/assign" [events]="POST /v1/events x100")
 echo "flywheel serve bench: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t $threads -c $conns -d $duration" \
   "(light: -c $light), serve --threads $serve_threads"
-run nginx "http://127.0.0.1:$nginx_port/static.json" "$tmp/static.lua" "$conns"
-run decide "$base/v1/decide" "$tmp/decide.lua" "$conns"
-run assign "$base/v1/assign" "$tmp/assign.lua" "$conns"
+run nginx "${url[nginx]}" "$tmp/static.lua" "$conns"
+run decide "${url[decide]}" "$tmp/decide.lua" "$conns"
+run assign "${url[assign]}" "$tmp/assign.lua" "$conns"
 before=$(accepted)
 start=$(date +%s.%N)
-run events "$base/v1/events" "$tmp/events.lua" "$conns"
+run events "${url[events]}" "$tmp/events.lua" "$conns"
 end=$(date +%s.%N)
 after=$(accepted)
 events_per_s=$(python3 -c "print(f'{($after - $before) / ($end - $start):.0f}')")
 for name in nginx decide assign events; do
-  case $name in
-    nginx) url="http://127.0.0.1:$nginx_port/static.json" ;;
-    decide) url="$base/v1/decide" ;;
-    assign) url="$base/v1/assign" ;;
-    events) url="$base/v1/events" ;;
-  esac
-  run "$name-light" "$url" "$tmp/$([[ $name == nginx ]] && echo static || echo $name).lua" "$light"
+  run "$name-light" "${url[$name]}" "$tmp/${script[$name]}.lua" "$light"
 done
 
 printf "\n%-22s %10s %9s %9s %9s | %-10s %9s %9s\n" target "req/s" "p50 ms" "p99 ms" "vs nginx" \
   "light req/s" "p50 ms" "p99 ms"
 for name in nginx decide assign events; do
   ratio=$(python3 -c "print(f'{${rps[$name]} / ${rps[nginx]}:.3f}')")
-  label=$name
-  case $name in
-    nginx) label="nginx static 256 B" ;;
-    decide) label="POST /v1/decide" ;;
-    assign) label="GET /v1/assign" ;;
-    events) label="POST /v1/events x100" ;;
-  esac
-  printf "%-22s %10s %9s %9s %9s | %-10s %9s %9s\n" "$label" "${rps[$name]}" "${p50[$name]}" \
+  printf "%-22s %10s %9s %9s %9s | %-10s %9s %9s\n" "${label[$name]}" "${rps[$name]}" "${p50[$name]}" \
     "${p99[$name]}" "$ratio" "${rps[$name-light]}" "${p50[$name-light]}" "${p99[$name-light]}"
 done
 echo
