@@ -49,9 +49,13 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
     echo "install-deps: stopping and disabling the clickhouse-server system service" >&2
     $SUDO systemctl disable --now clickhouse-server >/dev/null 2>&1 || true
   fi
-elif [ -x /etc/init.d/clickhouse-server ] && /etc/init.d/clickhouse-server status >/dev/null 2>&1; then
+elif [ -x /etc/init.d/clickhouse-server ] && pgrep -u clickhouse -x clickhouse-server >/dev/null 2>&1; then
+  # Only the service's own server (user clickhouse). The init script's `status` and `stop` match
+  # every process running /usr/sbin/clickhouse-server, so they would also kill the servers that
+  # tests and benchmarks started by hand (as another user) in other checkouts.
   echo "install-deps: stopping the clickhouse-server init.d service" >&2
-  $SUDO /etc/init.d/clickhouse-server stop >/dev/null 2>&1 || true
+  $SUDO start-stop-daemon --stop --quiet --retry=TERM/30/KILL/5 --user clickhouse \
+    --exec /usr/sbin/clickhouse-server >/dev/null 2>&1 || true
 fi
 
 install_duckdb() {
