@@ -14,23 +14,9 @@
 namespace fw::clickhouse {
 namespace {
 
-// "Not found" for arrayFirst: appended to every candidate list, so a missing step maps to a
-// time no window reaches, and every later step of that chain stays unreached too.
-constexpr const char* kNever = "toInt64(9223372036854775807)";
-
 // Floor division for Int64 SQL (intDiv truncates towards zero).
 std::string FloorDivSql(const std::string& a, const std::string& b) {
   return "(intDiv(" + a + ", " + b + ") - ((" + a + ") % " + b + " < 0))";
-}
-
-std::string StepTimes(const std::string& event) {
-  return "arrayFilter((t, e) -> e = " + QuoteString(event) + ", ts, ev)";
-}
-
-// For each time in `from_array`, the first time in `candidates` at or after it (or kNever).
-std::string FirstAtOrAfter(const std::string& from_array, const std::string& candidates) {
-  return "arrayMap(x -> arrayFirst(y -> y >= x, arrayConcat(" + candidates + ", [" + kNever +
-         "])), " + from_array + ")";
 }
 
 // A double as a SQL literal that parses back to the same double.
@@ -38,13 +24,6 @@ std::string DoubleSql(double value) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", value);
   return std::string("toFloat64(") + buf + ")";
-}
-
-// The user's first_channel label: the smallest channel at the first instant with a channel.
-std::string FirstChannelSql() {
-  return "if(arrayExists(c -> c != '', ch), arrayReduce('min', arrayFilter((c, t) -> c != '' AND "
-         "t = arrayFirst((t2, c2) -> c2 != '', ts, ch), ch, ts)), " +
-         QuoteString(analytics::kNoChannelLabel) + ")";
 }
 
 // std::llround of a Float64 SQL expression `x` (halves away from zero), exactly: x - floor(x)
@@ -93,7 +72,7 @@ std::string PeriodSql(const std::string& time_sql, analytics::Period period) {
 }
 
 std::string RetentionSql(const analytics::RetentionDefinition& definition,
-                         const std::string& view) {
+                         const std::string& view, const Breakdown& by) {
   const std::string n = std::to_string(definition.num_periods);
   // Rule 1: the start is the first event, or the first start_event.
   const std::string t0 = definition.start_event.empty()
@@ -127,99 +106,29 @@ std::string RetentionSql(const analytics::RetentionDefinition& definition,
              "range(toUInt64(least(arrayReduce('max', q) + 1, " + n + ")))))";
       break;
   }
-  std::string sql = "WITH " + t0 + " AS t0, " + PeriodSql("t0", definition.period) +
-                    " AS cohort, arrayMap(t -> " + PeriodSql("t", definition.period) +
-                    " - cohort, " + counted + ") AS offs, " + qualifying + " AS q, " + kept +
-                    " AS kept SELECT cohort, arrayJoin(arrayConcat([toInt64(-1)], kept)) AS w, "
-                    "count() FROM " + view;
+  std::string rows = "arrayConcat([toInt64(-1)], kept)";
+  std::string where;
   if (!definition.start_event.empty()) {
-    sql += " WHERE has(ev, " + QuoteString(definition.start_event) + ")";
-  }
-  sql += " GROUP BY cohort, w ORDER BY cohort, w FORMAT TSV";
-  return sql;
-}
-
-std::string FunnelSql(const analytics::FunnelDefinition& definition, int64_t data_end_us,
-                      const std::string& view) {
-  const size_t k = definition.steps.size();
-  const std::string w = std::to_string(definition.window_us);
-  std::string with = "WITH ";
-  std::vector<std::string> times(k);  // per step: the array over entries of T_j (or F_j)
-  std::string reached;                // per entry: the furthest step it reaches
-  std::string entries;
-  if (definition.order == analytics::FunnelOrder::kAny) {
-    // Rule 2, any order: from entry t1 (an event of any step), step s is present when its first
-    // event at or after t1 is within the window; T_j is the j-th smallest of those times.
-    std::string names;
-    for (size_t j = 0; j < k; ++j) names += (j ? ", " : "") + QuoteString(definition.steps[j]);
-    with += "arrayFilter((t, e) -> has([" + names + "], e), ts, ev) AS E, ";
-    std::string lambda_args = "t1", arrays = "E", sum;
-    for (size_t j = 0; j < k; ++j) {
-      with += FirstAtOrAfter("E", StepTimes(definition.steps[j])) + " AS F" +
-              std::to_string(j + 1) + ", ";
-      lambda_args += ", f" + std::to_string(j + 1);
-      arrays += ", F" + std::to_string(j + 1);
-      sum += std::string(j ? " + " : "") + "(f" + std::to_string(j + 1) + " <= t1 + " + w + ")";
+    const std::string started = "has(ev, " + QuoteString(definition.start_event) + ")";
+    if (by.kind == BreakdownKind::kNone) {
+      where = " WHERE " + started;
+    } else {
+      // A user without a start is in no cohort, but their label is still a group (the kernel
+      // lists every label of every user): one w = -2 row says so.
+      rows = "if(" + started + ", " + rows + ", [toInt64(-2)])";
     }
-    with += "arrayMap((" + lambda_args + ") -> toUInt32(" + sum + "), " + arrays + ") AS R, ";
-    with += "arrayReduce('max', R) AS m, indexOf(R, m) AS ci, arraySort([";
-    for (size_t j = 0; j < k; ++j) with += (j ? ", " : "") + ("F" + std::to_string(j + 1)) + "[ci]";
-    with += "]) AS T, ";
-    for (size_t j = 0; j < k; ++j) times[j] = "T[" + std::to_string(j + 1) + "]";
-    entries = "has([" + names + "], e)";
-  } else {
-    // Rule 2, ordered: from entry t1 (a step-1 event) the earliest chain takes, for each step,
-    // the first event of that step at or after the previous step's time (same instant allowed).
-    with += StepTimes(definition.steps[0]) + " AS T1, ";
-    std::string lambda_args = "t1", arrays = "T1", sum = "1";
-    for (size_t j = 1; j < k; ++j) {
-      const std::string name = "T" + std::to_string(j + 1);
-      with += FirstAtOrAfter("T" + std::to_string(j), StepTimes(definition.steps[j])) + " AS " +
-              name + ", ";
-      lambda_args += ", a" + std::to_string(j + 1);
-      arrays += ", " + name;
-      sum += " + (a" + std::to_string(j + 1) + " <= t1 + " + w + ")";
-    }
-    with += "arrayMap((" + lambda_args + ") -> toUInt32(" + sum + "), " + arrays + ") AS R, ";
-    // Rule 3: the counted attempt is the earliest entry reaching the furthest step.
-    with += "arrayReduce('max', R) AS m, indexOf(R, m) AS ci, ";
-    for (size_t j = 0; j < k; ++j) times[j] = "T" + std::to_string(j + 1) + "[ci]";
   }
-  const std::string entry_array = definition.order == analytics::FunnelOrder::kAny ? "E" : "T1";
-  // Rule 6: in progress when the latest entry's window is still open at the end of data.
-  with += "(m < " + std::to_string(k) + " AND " + entry_array + "[-1] + " + w + " > " +
-          std::to_string(data_end_us) + ") AS open";
-  std::string select = " SELECT ";
-  for (size_t j = 1; j <= k; ++j) select += "countIf(m >= " + std::to_string(j) + "), ";
-  for (size_t j = 1; j <= k; ++j) {
-    select += "countIf(open AND m = " + std::to_string(j) + "), ";
-  }
-  // Rule 4: step-time differences of the counted attempt; the quantile's two order statistics
-  // are picked here so that only they cross the network.
-  for (size_t j = 2; j <= k; ++j) {
-    const std::string d = "d" + std::to_string(j);
-    select += "arraySort(groupArrayIf(" + times[j - 1] + " - " + times[j - 2] + ", m >= " +
-              std::to_string(j) + ")) AS " + d + ", length(" + d + ")";
-    for (const char* q : {"0.5", "0.9"}) {
-      const std::string lo = "toUInt64(floor(" + std::string(q) + " * (length(" + d + ") - 1)))";
-      select += ", " + d + "[" + lo + " + 1], " + d + "[least(" + lo + " + 2, length(" + d +
-                "))]";
-    }
-    select += j < k ? ", " : "";
-  }
-  // Trailing comma trimming for k steps: the loop above ends without one.
-  std::string sql = with + select + " FROM " + view + " WHERE arrayExists(e -> ";
-  if (definition.order == analytics::FunnelOrder::kAny) {
-    sql += entries;
-  } else {
-    sql += "e = " + QuoteString(definition.steps[0]);
-  }
-  sql += ", ev) FORMAT TSV";
-  return sql;
+  // The cohort event is the entry event of --by channel.
+  return "WITH " + GroupLabelSql(by, definition.start_event) + " AS g, " + t0 + " AS t0, " +
+         PeriodSql("t0", definition.period) + " AS cohort, arrayMap(t -> " +
+         PeriodSql("t", definition.period) + " - cohort, " + counted + ") AS offs, " +
+         qualifying + " AS q, " + kept + " AS kept SELECT g, cohort, arrayJoin(" + rows +
+         ") AS w, count() FROM " + view + BreakdownJoinSql(by) + where +
+         " GROUP BY g, cohort, w ORDER BY g, cohort, w FORMAT TSV";
 }
 
 std::string LifecycleSql(const analytics::LifecycleDefinition& definition, int64_t last_period,
-                         const std::string& view) {
+                         const std::string& view, const Breakdown& by) {
   std::string times = definition.event.empty()
                           ? std::string("ts")
                           : "arrayFilter((t, e) -> e = " + QuoteString(definition.event) +
@@ -228,13 +137,19 @@ std::string LifecycleSql(const analytics::LifecycleDefinition& definition, int64
   const std::string a = "arraySort(arrayDistinct(arrayMap(t -> " +
                         PeriodSql("t", definition.period) + ", " + times + ")))";
   const std::string last = std::to_string(last_period);
-  return "WITH " + a + " AS A, "
+  // With a breakdown, every user also yields one marker row, so that a label whose users are
+  // never active (--event) is still a group, with zeros, as in the kernel.
+  const std::string marker =
+      by.kind == BreakdownKind::kNone ? "" : "[toInt64(" + std::to_string(kLifecycleMarker) + ")], ";
+  // --by channel: the first event's channel.
+  return "WITH " + GroupLabelSql(by, "") + " AS g, " + a + " AS A, "
          "arrayMap(i -> A[i] * 4 + if(i = 1, 0, if(A[i] = A[greatest(i, 2) - 1] + 1, 1, 2)), "
          "arrayEnumerate(A)) AS active_codes, "
          "arrayMap(i -> (A[i] + 1) * 4 + 3, arrayFilter(i -> (i = length(A) OR A[i + 1] != A[i] "
          "+ 1) AND A[i] + 1 <= " + last + ", arrayEnumerate(A))) AS dormant_codes "
-         "SELECT arrayJoin(arrayConcat(active_codes, dormant_codes)) AS code, count() FROM " +
-         view + " GROUP BY code ORDER BY code FORMAT TSV";
+         "SELECT g, arrayJoin(arrayConcat(" + marker + "active_codes, dormant_codes)) AS code, "
+         "count() FROM " + view + BreakdownJoinSql(by) + " GROUP BY g, code ORDER BY g, code "
+         "FORMAT TSV";
 }
 
 std::string AcquisitionUsersSql(const analytics::AcquisitionDefinition& definition,

@@ -29,25 +29,45 @@ double Interpolate(int64_t n, double q, int64_t low_us, int64_t high_us) {
 
 }  // namespace
 
+Result<std::vector<std::vector<std::string>>> Backend::QueryGrouped(const std::string& sql,
+                                                                    const Breakdown& by) {
+  if (by.kind != BreakdownKind::kTable) return QueryPerUser(sql);
+  const ExternalTable labels = BreakdownLabelTable(by);
+  std::vector<std::string> settings = {"skip_unavailable_shards=0"};
+  for (std::string& setting : PerUserSettings()) settings.push_back(std::move(setting));
+  std::string body;
+  FW_RETURN_IF_ERROR(client_.QueryStream(
+      sql, settings,
+      [&](std::string_view piece) {
+        body.append(piece);
+        return OkStatus();
+      },
+      &labels));
+  return ParseTsv(body);
+}
+
 Result<analytics::RetentionResult> Backend::Retention(
-    const analytics::RetentionDefinition& definition) {
+    const analytics::RetentionDefinition& definition, const Breakdown& by) {
   FW_RETURN_IF_ERROR(definition.Validate());
   FW_RETURN_IF_ERROR(LoadExtent());
   std::vector<std::string> needed;
   if (!definition.start_event.empty()) needed.push_back(definition.start_event);
   if (!definition.return_event.empty()) needed.push_back(definition.return_event);
   FW_RETURN_IF_ERROR(CheckEventsExist(needed));
-  FW_ASSIGN_OR_RETURN(auto rows, QueryPerUser(RetentionSql(definition, Table("events_by_user"))));
+  FW_ASSIGN_OR_RETURN(auto rows,
+                      QueryGrouped(RetentionSql(definition, Table("events_by_user"), by), by));
 
   const auto num_offsets = static_cast<size_t>(definition.num_periods);
   analytics::RetentionResult result;
   result.data_end_us = definition.as_of_us.value_or(max_time_us_);
-  analytics::RetentionTable table;
-  table.group = "all";
-  for (const auto& row : rows) {  // ordered by cohort, then w (-1 = size first)
-    if (row.size() != 3) return Internal("unexpected row in the retention answer");
-    const int64_t cohort = ToInt(row[0]);
-    const int64_t w = ToInt(row[1]);
+  std::map<std::string, analytics::RetentionTable> tables;  // label order, as the kernel's
+  if (by.kind == BreakdownKind::kNone) tables["all"];
+  for (const auto& row : rows) {  // ordered by group, cohort, then w (-1 = size first)
+    if (row.size() != 4) return Internal("unexpected row in the retention answer");
+    analytics::RetentionTable& table = tables[row[0]];
+    const int64_t cohort = ToInt(row[1]);
+    const int64_t w = ToInt(row[2]);
+    if (w == -2) continue;  // a group whose users did not start: no cohort
     if (table.cohorts.empty() || table.cohorts.back().period_index != cohort) {
       analytics::RetentionCohort entry;
       entry.period_index = cohort;
@@ -55,97 +75,114 @@ Result<analytics::RetentionResult> Backend::Retention(
       entry.retained.assign(num_offsets, 0);
       table.cohorts.push_back(std::move(entry));
     }
-    const auto count = static_cast<uint64_t>(ToInt(row[2]));
+    const auto count = static_cast<uint64_t>(ToInt(row[3]));
     if (w < 0) {
       table.cohorts.back().size = count;
     } else if (static_cast<size_t>(w) < num_offsets) {
       table.cohorts.back().retained[static_cast<size_t>(w)] = count;
     }
   }
-  // docs/metrics.md rules 6 and 8: the kernel's own function.
-  analytics::FinishRetentionTable(table, definition.period, result.data_end_us, num_offsets);
-  result.groups.push_back(std::move(table));
+  for (auto& [label, table] : tables) {
+    table.group = label;
+    // docs/metrics.md rules 6 and 8: the kernel's own function.
+    analytics::FinishRetentionTable(table, definition.period, result.data_end_us, num_offsets);
+    result.groups.push_back(std::move(table));
+  }
   return result;
 }
 
-Result<analytics::FunnelResult> Backend::Funnel(const analytics::FunnelDefinition& definition) {
+Result<analytics::FunnelResult> Backend::Funnel(const analytics::FunnelDefinition& definition,
+                                                const Breakdown& by) {
   FW_RETURN_IF_ERROR(definition.Validate());
-  if (definition.order == analytics::FunnelOrder::kStrict) {
-    return Unimplemented("--order strict is not generated for the ClickHouse backend yet (its "
-                         "chains need a fold over instants, which 18.16 lacks); use ordered or "
-                         "any, or the embedded backend");
-  }
   FW_RETURN_IF_ERROR(LoadExtent());
   FW_RETURN_IF_ERROR(CheckEventsExist(definition.steps));
   const int64_t data_end_us = definition.as_of_us.value_or(max_time_us_);
-  FW_ASSIGN_OR_RETURN(auto rows,
-                      QueryPerUser(FunnelSql(definition, data_end_us, Table("events_by_user"))));
+  FW_ASSIGN_OR_RETURN(
+      auto rows,
+      QueryGrouped(FunnelSql(definition, data_end_us, Table("events_by_user"), by), by));
   const size_t k = definition.steps.size();
-  const size_t expected = 2 * k + 6 * (k - 1);
-  if (rows.size() != 1 || rows[0].size() != expected) {
-    return Internal("unexpected shape of the funnel answer (" + std::to_string(rows.size()) +
-                    " rows)");
+  // Per group, the answer rows of steps 1..k: users, open, n, q50 lo/hi, q90 lo/hi (j, µs).
+  std::map<std::string, std::vector<std::vector<int64_t>>> groups;
+  if (by.kind == BreakdownKind::kNone) groups["all"];
+  for (const auto& row : rows) {  // group, j, then the seven numbers
+    if (row.size() != 9) return Internal("unexpected row in the funnel answer");
+    const int64_t j = ToInt(row[1]);
+    if (j < 1 || static_cast<size_t>(j) > k) return Internal("funnel answer names step " + row[1]);
+    auto& steps = groups[row[0]];
+    steps.resize(k, std::vector<int64_t>(7, 0));
+    for (size_t i = 0; i < 7; ++i) steps[static_cast<size_t>(j - 1)][i] = ToInt(row[2 + i]);
   }
-  const auto& row = rows[0];
   analytics::FunnelResult result;
   result.data_end_us = data_end_us;
-  analytics::FunnelTable table;
-  table.group = "all";
-  for (size_t j = 0; j < k; ++j) {
-    analytics::FunnelStep step;
-    step.event = definition.steps[j];
-    step.users = static_cast<uint64_t>(ToInt(row[j]));
-    const auto open_here = static_cast<uint64_t>(ToInt(row[k + j]));
-    table.in_progress += open_here;
-    table.steps.push_back(std::move(step));
-    analytics::DeriveStepConversions(table.steps, j);
-    analytics::FunnelStep& added = table.steps.back();
-    if (j > 0) {
-      const uint64_t previous_users = table.steps[j - 1].users;
-      added.in_progress = static_cast<uint64_t>(ToInt(row[k + j - 1]));
-      added.dropped = previous_users - added.users - added.in_progress;
-      const size_t base = 2 * k + 6 * (j - 1);  // d_j array (ignored), n, q50 lo/hi, q90 lo/hi
-      const int64_t n = ToInt(row[base + 1]);
-      if (n > 0) {
-        added.median_seconds = Interpolate(n, 0.5, ToInt(row[base + 2]), ToInt(row[base + 3]));
-        added.p90_seconds = Interpolate(n, 0.9, ToInt(row[base + 4]), ToInt(row[base + 5]));
+  for (auto& [label, steps] : groups) {
+    steps.resize(k, std::vector<int64_t>(7, 0));  // a group without entrants has no rows
+    analytics::FunnelTable table;
+    table.group = label;
+    for (size_t j = 0; j < k; ++j) {
+      const std::vector<int64_t>& row = steps[j];
+      analytics::FunnelStep step;
+      step.event = definition.steps[j];
+      step.users = static_cast<uint64_t>(row[0]);
+      table.in_progress += static_cast<uint64_t>(row[1]);
+      table.steps.push_back(std::move(step));
+      analytics::DeriveStepConversions(table.steps, j);
+      analytics::FunnelStep& added = table.steps.back();
+      if (j > 0) {
+        const uint64_t previous_users = table.steps[j - 1].users;
+        // Users who stopped at step j-1 with an open window are in progress, not dropped.
+        added.in_progress = static_cast<uint64_t>(steps[j - 1][1]);
+        added.dropped = previous_users - added.users - added.in_progress;
+        const int64_t n = row[2];
+        if (n > 0) {
+          added.median_seconds = Interpolate(n, 0.5, row[3], row[4]);
+          added.p90_seconds = Interpolate(n, 0.9, row[5], row[6]);
+        }
       }
     }
+    result.groups.push_back(std::move(table));
   }
-  result.groups.push_back(std::move(table));
   return result;
 }
 
 Result<std::vector<analytics::LifecycleTable>> Backend::Lifecycle(
-    const analytics::LifecycleDefinition& definition) {
+    const analytics::LifecycleDefinition& definition, const Breakdown& by) {
   FW_RETURN_IF_ERROR(LoadExtent());
   if (!definition.event.empty()) FW_RETURN_IF_ERROR(CheckEventsExist({definition.event}));
   const int64_t first = analytics::PeriodOfMicros(min_time_us_, definition.period);
   const int64_t last = analytics::PeriodOfMicros(max_time_us_, definition.period);
-  FW_ASSIGN_OR_RETURN(auto rows,
-                      QueryPerUser(LifecycleSql(definition, last, Table("events_by_user"))));
+  FW_ASSIGN_OR_RETURN(
+      auto rows, QueryGrouped(LifecycleSql(definition, last, Table("events_by_user"), by), by));
   const int64_t data_end_us = definition.as_of_us.value_or(max_time_us_);
-  analytics::LifecycleTable table;
-  table.group = "all";
+  // Every group spans the data's periods, as in the kernel.
+  analytics::LifecycleTable empty;
   for (int64_t p = first; p <= last; ++p) {
     analytics::LifecyclePeriod row;
     row.period_index = p;
     row.start_day = analytics::PeriodStartDay(p, definition.period);
     row.incomplete = !analytics::PeriodComplete(p, definition.period, data_end_us);
-    table.periods.push_back(row);
+    empty.periods.push_back(row);
   }
+  std::map<std::string, analytics::LifecycleTable> tables;
+  if (by.kind == BreakdownKind::kNone) tables.emplace("all", empty);
   for (const auto& row : rows) {
-    if (row.size() != 2) return Internal("unexpected row in the lifecycle answer");
-    const int64_t code = ToInt(row[0]);
+    if (row.size() != 3) return Internal("unexpected row in the lifecycle answer");
+    analytics::LifecycleTable& table = tables.try_emplace(row[0], empty).first->second;
+    const int64_t code = ToInt(row[1]);
+    if (code == kLifecycleMarker) continue;
     const int64_t period = code >= 0 ? code / 4 : -((-code + 3) / 4);
     const int64_t kind = code - period * 4;
     if (period < first || period > last) continue;
     auto& cell = table.periods[static_cast<size_t>(period - first)];
-    const auto count = static_cast<uint64_t>(ToInt(row[1]));
+    const auto count = static_cast<uint64_t>(ToInt(row[2]));
     uint64_t* fields[4] = {&cell.new_users, &cell.returning, &cell.resurrecting, &cell.dormant};
     *fields[kind] += count;
   }
-  return std::vector<analytics::LifecycleTable>{std::move(table)};
+  std::vector<analytics::LifecycleTable> out;
+  for (auto& [label, table] : tables) {
+    table.group = label;
+    out.push_back(std::move(table));
+  }
+  return out;
 }
 
 Result<analytics::AcquisitionResult> Backend::Acquisition(

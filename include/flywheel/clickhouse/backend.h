@@ -28,6 +28,7 @@
 #include "flywheel/analytics/funnel.h"
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/retention.h"
+#include "flywheel/clickhouse/breakdown.h"
 #include "flywheel/clickhouse/client.h"
 #include "flywheel/core/matrix.h"
 #include "flywheel/core/result.h"
@@ -75,11 +76,14 @@ class Backend {
   Result<BackendInfo> Info();
 
   // The metrics, as in docs/metrics.md; results equal the EventFrame kernels' for the same data.
-  // Breakdowns (--by) and strict funnels are not generated (kUnimplemented).
-  Result<analytics::RetentionResult> Retention(const analytics::RetentionDefinition& definition);
-  Result<analytics::FunnelResult> Funnel(const analytics::FunnelDefinition& definition);
+  // `by` is the --by breakdown: one table per label of any user, in label order, as the
+  // kernels return them (a kTable breakdown sends its labels with the query).
+  Result<analytics::RetentionResult> Retention(const analytics::RetentionDefinition& definition,
+                                               const Breakdown& by = {});
+  Result<analytics::FunnelResult> Funnel(const analytics::FunnelDefinition& definition,
+                                         const Breakdown& by = {});
   Result<std::vector<analytics::LifecycleTable>> Lifecycle(
-      const analytics::LifecycleDefinition& definition);
+      const analytics::LifecycleDefinition& definition, const Breakdown& by = {});
   // Acquisition and attribution over the events here and `spend` (which stays in the embedded
   // workspace); the per-user work and the credit split run in ClickHouse, in integer units.
   Result<analytics::AcquisitionResult> Acquisition(
@@ -113,6 +117,10 @@ class Backend {
   // the GROUP BY spills to disk and then emits one block per hash bucket (1/256 of the users),
   // so what a query does per user (an ARRAY JOIN, array lambdas) holds one bucket at a time.
   Result<std::vector<std::vector<std::string>>> QueryPerUser(const std::string& sql);
+  // QueryPerUser for metric SQL grouped by `by`: a kTable breakdown's labels go along as
+  // external data.
+  Result<std::vector<std::vector<std::string>>> QueryGrouped(const std::string& sql,
+                                                             const Breakdown& by);
   // The settings QueryPerUser adds (also for streamed per-user answers).
   static std::vector<std::string> PerUserSettings();
 

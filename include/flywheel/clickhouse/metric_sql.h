@@ -24,6 +24,8 @@
 #include "flywheel/analytics/lifecycle.h"
 #include "flywheel/analytics/period.h"
 #include "flywheel/analytics/retention.h"
+#include "flywheel/clickhouse/breakdown.h"
+#include "flywheel/clickhouse/client.h"
 #include "flywheel/experiment/event_metrics.h"
 
 namespace fw::clickhouse {
@@ -33,21 +35,48 @@ namespace fw::clickhouse {
 // 1970).
 std::string PeriodSql(const std::string& time_sql, analytics::Period period);
 
-// Retention: rows (cohort period index, offset w, users); w = -1 carries the cohort size.
+// ---- breakdowns (--by): each user's label, computed next to the user's events ----
+
+// The external table of a kTable breakdown: (user_id String, fw_label String, fw_hit UInt8).
+inline constexpr const char* kLabelTable = "fw_labels";
+
+// The per-user group label of `by` as a String expression over the per-user view (and the
+// label table that BreakdownJoinSql joins). `entry_event` is the event whose channel
+// kEntryChannel takes (empty: the user's first event); kNone is the constant 'all'.
+std::string GroupLabelSql(const Breakdown& by, const std::string& entry_event);
+
+// " ANY LEFT JOIN fw_labels USING user_id" for kTable, else "": goes right after the view.
+std::string BreakdownJoinSql(const Breakdown& by);
+
+// The labels of a kTable breakdown as the external table BreakdownJoinSql joins.
+ExternalTable BreakdownLabelTable(const Breakdown& by);
+
+// The first_channel label of docs/metrics.md: the smallest channel at the user's first instant
+// with a channel, "(none)" without one.
+std::string FirstChannelSql();
+
+// ---- the metrics; every answer row starts with the group label (by kNone: 'all') ----
+
+// Retention: rows (group, cohort period index, offset w, users); w = -1 carries the cohort
+// size, w = -2 (breakdowns only) a group none of whose users started.
 std::string RetentionSql(const analytics::RetentionDefinition& definition,
-                         const std::string& view);
+                         const std::string& view, const Breakdown& by = {});
 
-// Funnel (ordered or any order; strict is not generated): one row with, for k steps,
-// users[1..k], open[1..k] (users in progress whose furthest step is j), then for j = 2..k the
-// count n_j of step-time differences and, for q in (0.5, 0.9), the two order statistics (µs)
-// Quantile() interpolates between. `data_end_us` decides "in progress".
+// Funnel (ordered, strict or any): one row per group with, for k steps, users[1..k],
+// open[1..k] (users in progress whose furthest step is j), then for j = 2..k the sorted
+// step-time differences (ignored), their count n_j and, for q in (0.5, 0.9), the two order
+// statistics (µs) Quantile() interpolates between. `data_end_us` decides "in progress".
+// Without a breakdown only users with an entry event are read; with one, every user is, so
+// that every label is a group.
 std::string FunnelSql(const analytics::FunnelDefinition& definition, int64_t data_end_us,
-                      const std::string& view);
+                      const std::string& view, const Breakdown& by = {});
 
-// Lifecycle: rows (code, users) with code = period * 4 + kind (0 new, 1 returning,
-// 2 resurrecting, 3 dormant); dormant rows stop at `last_period`.
+// Lifecycle: rows (group, code, users) with code = period * 4 + kind (0 new, 1 returning,
+// 2 resurrecting, 3 dormant); dormant rows stop at `last_period`. With a breakdown every user
+// also yields a kLifecycleMarker row, so that each label is a group.
+inline constexpr int64_t kLifecycleMarker = -(int64_t{1} << 62);  // no period is that early
 std::string LifecycleSql(const analytics::LifecycleDefinition& definition, int64_t last_period,
-                         const std::string& view);
+                         const std::string& view, const Breakdown& by = {});
 
 // Acquisition, per first-touch channel and period of the first event: rows (label, period index,
 // new users, customers, customers' revenue in their conversion windows). `label` is the

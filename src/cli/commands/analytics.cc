@@ -78,7 +78,7 @@ Status RunRetention(const CliContext& ctx, RetentionArgs& args) {
   FW_RETURN_IF_ERROR(args.definition.Validate());
   // The same definition goes to the EventFrame kernel or to ClickHouse (--backend).
   auto compute = [&]() -> Result<analytics::RetentionResult> {
-    if (ctx.UsesClickHouse()) return ClickHouseRetention(ctx, args.definition, args.flags.by);
+    if (ctx.UsesClickHouse()) return ClickHouseRetention(ctx, args.definition, args.flags);
     FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
     ReportFrameTiming(args.flags, loaded);
     std::optional<uint32_t> entry;
@@ -184,7 +184,7 @@ Status RunFunnel(const CliContext& ctx, FunnelArgs& args) {
   FW_RETURN_IF_ERROR(args.definition.Validate());
   // The same definition goes to the EventFrame kernel or to ClickHouse (--backend).
   auto compute = [&]() -> Result<analytics::FunnelResult> {
-    if (ctx.UsesClickHouse()) return ClickHouseFunnel(ctx, args.definition, args.flags.by);
+    if (ctx.UsesClickHouse()) return ClickHouseFunnel(ctx, args.definition, args.flags);
     FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
     ReportFrameTiming(args.flags, loaded);
     FW_ASSIGN_OR_RETURN(const uint32_t entry,

@@ -85,15 +85,29 @@ Result<std::unordered_map<std::string, std::string>> ReadLabels(
 
 }  // namespace
 
-Result<analytics::UserGroups> BuildGroups(const LoadedFrame& loaded, const AnalyticsFlags& flags,
-                                          std::optional<uint32_t> entry_event) {
-  if (flags.by.empty()) return analytics::UserGroups{};
-  if (flags.by == "channel") return analytics::GroupByEntryChannel(loaded.frame, entry_event);
-  if (flags.by == "first_channel") return analytics::GroupByFirstChannel(loaded.frame);
+Status ValidateBreakdown(const AnalyticsFlags& flags) {
+  if (flags.by.empty() || flags.by == "channel" || flags.by == "first_channel" ||
+      flags.by == "segment") {
+    return OkStatus();
+  }
+  if (flags.by == "variant") {
+    if (flags.experiment.empty()) {
+      return InvalidArgument("--by variant needs --experiment NAME (the exposures to split by)");
+    }
+    return OkStatus();
+  }
+  return InvalidArgument("--by '" + flags.by +
+                         "' is not one of channel, first_channel, segment, variant");
+}
+
+Result<WorkspaceLabels> ReadWorkspaceLabels(store::Workspace& workspace,
+                                            const AnalyticsFlags& flags) {
+  FW_RETURN_IF_ERROR(ValidateBreakdown(flags));
+  WorkspaceLabels out;
   if (flags.by == "segment") {
     std::string run = flags.segment_run;
     if (run.empty()) {
-      FW_ASSIGN_OR_RETURN(const auto runs, loaded.workspace->Query(
+      FW_ASSIGN_OR_RETURN(const auto runs, workspace.Query(
           // The latest run is the one whose rows were written last (run ids are hashes).
           "SELECT run_id FROM segments ORDER BY rowid DESC LIMIT 1"));
       if (runs.rows.empty() || !runs.rows[0][0]) {
@@ -101,32 +115,41 @@ Result<analytics::UserGroups> BuildGroups(const LoadedFrame& loaded, const Analy
       }
       run = *runs.rows[0][0];
     }
-    FW_ASSIGN_OR_RETURN(
-        auto labels,
-        ReadLabels(*loaded.workspace,
-                   "SELECT user_id, COALESCE(label, CAST(segment AS VARCHAR)) FROM segments "
-                   "WHERE run_id = ?",
-                   {run}));
-    if (labels.empty()) return NotFound("--by segment: segment run '" + run + "' has no rows");
-    return analytics::GroupByLabel(loaded.frame, labels, "(none)");
+    FW_ASSIGN_OR_RETURN(out.label_of_user,
+                        ReadLabels(workspace,
+                                   "SELECT user_id, COALESCE(label, CAST(segment AS VARCHAR)) "
+                                   "FROM segments WHERE run_id = ?",
+                                   {run}));
+    if (out.label_of_user.empty()) {
+      return NotFound("--by segment: segment run '" + run + "' has no rows");
+    }
+    out.missing_label = "(none)";
+    return out;
   }
   if (flags.by == "variant") {
-    if (flags.experiment.empty()) {
-      return InvalidArgument("--by variant needs --experiment NAME (the exposures to split by)");
-    }
-    FW_ASSIGN_OR_RETURN(auto labels,
-                        ReadLabels(*loaded.workspace,
+    FW_ASSIGN_OR_RETURN(out.label_of_user,
+                        ReadLabels(workspace,
                                    "SELECT user_id, arg_min(variant, ts) FROM exposures "
                                    "WHERE experiment = ? GROUP BY user_id",
                                    {flags.experiment}));
-    if (labels.empty()) {
+    if (out.label_of_user.empty()) {
       return NotFound("--by variant: experiment '" + flags.experiment +
                       "' has no rows in the exposures table");
     }
-    return analytics::GroupByLabel(loaded.frame, labels, "(not exposed)");
+    out.missing_label = "(not exposed)";
+    return out;
   }
-  return InvalidArgument("--by '" + flags.by +
-                         "' is not one of channel, first_channel, segment, variant");
+  return InvalidArgument("--by '" + flags.by + "' takes no labels from the workspace");
+}
+
+Result<analytics::UserGroups> BuildGroups(const LoadedFrame& loaded, const AnalyticsFlags& flags,
+                                          std::optional<uint32_t> entry_event) {
+  FW_RETURN_IF_ERROR(ValidateBreakdown(flags));
+  if (flags.by.empty()) return analytics::UserGroups{};
+  if (flags.by == "channel") return analytics::GroupByEntryChannel(loaded.frame, entry_event);
+  if (flags.by == "first_channel") return analytics::GroupByFirstChannel(loaded.frame);
+  FW_ASSIGN_OR_RETURN(const auto labels, ReadWorkspaceLabels(*loaded.workspace, flags));
+  return analytics::GroupByLabel(loaded.frame, labels.label_of_user, labels.missing_label);
 }
 
 }  // namespace fw::cli

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "flywheel/analytics/acquisition.h"
 #include "flywheel/analytics/breakdown.h"
@@ -41,6 +42,20 @@ struct LoadedFrame {
 // Opens the workspace read-only and loads the EventFrame. kFailedPrecondition when the events
 // table is empty.
 Result<LoadedFrame> LoadFrame(const std::string& db_path);
+
+// kInvalidArgument unless flags.by is empty, channel, first_channel, segment or variant (which
+// needs --experiment). Every backend checks the same way.
+Status ValidateBreakdown(const AnalyticsFlags& flags);
+
+// The labels of --by segment (the latest or --segment-run segmentation run) or --by variant
+// (first exposure in --experiment), read from the workspace, and the label of users without
+// one ("(none)", "(not exposed)"). kNotFound when the table has no such rows.
+struct WorkspaceLabels {
+  std::unordered_map<std::string, std::string> label_of_user;
+  std::string missing_label;
+};
+Result<WorkspaceLabels> ReadWorkspaceLabels(store::Workspace& workspace,
+                                            const AnalyticsFlags& flags);
 
 // Builds the --by groups. `entry_event` is the event whose channel `--by channel` uses (nullopt:
 // the user's first event). kInvalidArgument for an unknown --by, kNotFound when the table the

@@ -38,7 +38,7 @@ Status RunLifecycle(const CliContext& ctx, LifecycleArgs& args) {
   FW_ASSIGN_OR_RETURN(args.definition.period, analytics::ParsePeriod(args.period));
   // The same definition goes to the EventFrame kernel or to ClickHouse (--backend).
   auto compute = [&]() -> Result<std::vector<analytics::LifecycleTable>> {
-    if (ctx.UsesClickHouse()) return ClickHouseLifecycle(ctx, args.definition, args.flags.by);
+    if (ctx.UsesClickHouse()) return ClickHouseLifecycle(ctx, args.definition, args.flags);
     FW_ASSIGN_OR_RETURN(LoadedFrame loaded, LoadFrame(ctx.DbPath()));
     ReportFrameTiming(args.flags, loaded);
     FW_ASSIGN_OR_RETURN(const auto groups, BuildGroups(loaded, args.flags, std::nullopt));

@@ -3,6 +3,7 @@
 // clickhouse_backend.cc: ingest, info and the metrics on a ClickHouse backend.
 #include "clickhouse_backend.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -15,10 +16,31 @@
 namespace fw::cli {
 namespace {
 
-Status NoBreakdown(const std::string& by) {
-  if (by.empty()) return OkStatus();
-  return Unimplemented("--by " + by +
-                       " is not pushed down to ClickHouse yet; run it on the embedded backend");
+// The --by breakdown for ClickHouse. segment and variant labels live in the --db workspace.
+Result<clickhouse::Breakdown> BreakdownFor(const CliContext& ctx, const AnalyticsFlags& flags) {
+  FW_RETURN_IF_ERROR(ValidateBreakdown(flags));
+  clickhouse::Breakdown by;
+  if (flags.by.empty()) return by;
+  if (flags.by == "channel") {
+    by.kind = clickhouse::BreakdownKind::kEntryChannel;
+    return by;
+  }
+  if (flags.by == "first_channel") {
+    by.kind = clickhouse::BreakdownKind::kFirstChannel;
+    return by;
+  }
+  if (std::error_code ec; !std::filesystem::exists(ctx.DbPath(), ec)) {
+    return NotFound("--by " + flags.by + " reads the " +
+                    (flags.by == "segment" ? "segments" : "exposures") +
+                    " table of the --db workspace, and " + ctx.DbPath() + " does not exist");
+  }
+  FW_ASSIGN_OR_RETURN(auto workspace, store::Workspace::Open(ctx.DbPath(), {.read_only = true}));
+  FW_ASSIGN_OR_RETURN(auto labels, ReadWorkspaceLabels(*workspace, flags));
+  by.kind = clickhouse::BreakdownKind::kTable;
+  by.missing_label = labels.missing_label;
+  by.labels.assign(labels.label_of_user.begin(), labels.label_of_user.end());
+  std::sort(by.labels.begin(), by.labels.end());  // the same request bytes on every run
+  return by;
 }
 
 // DuckDB string literal for ATTACH.
@@ -133,26 +155,26 @@ Status RunClickHouseInfo(const CliContext& ctx) {
 
 Result<analytics::RetentionResult> ClickHouseRetention(
     const CliContext& ctx, const analytics::RetentionDefinition& definition,
-    const std::string& by) {
-  FW_RETURN_IF_ERROR(NoBreakdown(by));
+    const AnalyticsFlags& flags) {
+  FW_ASSIGN_OR_RETURN(const auto by, BreakdownFor(ctx, flags));
   FW_ASSIGN_OR_RETURN(auto backend, OpenClickHouse(ctx));
-  return backend->Retention(definition);
+  return backend->Retention(definition, by);
 }
 
 Result<analytics::FunnelResult> ClickHouseFunnel(const CliContext& ctx,
                                                  const analytics::FunnelDefinition& definition,
-                                                 const std::string& by) {
-  FW_RETURN_IF_ERROR(NoBreakdown(by));
+                                                 const AnalyticsFlags& flags) {
+  FW_ASSIGN_OR_RETURN(const auto by, BreakdownFor(ctx, flags));
   FW_ASSIGN_OR_RETURN(auto backend, OpenClickHouse(ctx));
-  return backend->Funnel(definition);
+  return backend->Funnel(definition, by);
 }
 
 Result<std::vector<analytics::LifecycleTable>> ClickHouseLifecycle(
     const CliContext& ctx, const analytics::LifecycleDefinition& definition,
-    const std::string& by) {
-  FW_RETURN_IF_ERROR(NoBreakdown(by));
+    const AnalyticsFlags& flags) {
+  FW_ASSIGN_OR_RETURN(const auto by, BreakdownFor(ctx, flags));
   FW_ASSIGN_OR_RETURN(auto backend, OpenClickHouse(ctx));
-  return backend->Lifecycle(definition);
+  return backend->Lifecycle(definition, by);
 }
 
 Result<analytics::AcquisitionResult> ClickHouseAcquisition(

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics_common.h"
 #include "cli_context.h"
 #include "flywheel/analytics/acquisition.h"
 #include "flywheel/analytics/funnel.h"
@@ -35,16 +36,19 @@ Status RunClickHouseIngest(const CliContext& ctx, const std::vector<std::string>
 // `flywheel info` for a ClickHouse backend.
 Status RunClickHouseInfo(const CliContext& ctx);
 
-// The metrics. `by` is the --by flag: breakdowns are not pushed down yet (kUnimplemented).
+// The metrics. `flags.by` is the --by breakdown, computed in ClickHouse: channel and
+// first_channel from the events there; segment and variant from the --db workspace's segments
+// or exposures table, whose labels go along with the query. The same values as on the
+// embedded path are accepted, with the same errors.
 Result<analytics::RetentionResult> ClickHouseRetention(
     const CliContext& ctx, const analytics::RetentionDefinition& definition,
-    const std::string& by);
+    const AnalyticsFlags& flags);
 Result<analytics::FunnelResult> ClickHouseFunnel(const CliContext& ctx,
                                                  const analytics::FunnelDefinition& definition,
-                                                 const std::string& by);
+                                                 const AnalyticsFlags& flags);
 Result<std::vector<analytics::LifecycleTable>> ClickHouseLifecycle(
     const CliContext& ctx, const analytics::LifecycleDefinition& definition,
-    const std::string& by);
+    const AnalyticsFlags& flags);
 // Acquisition: events from ClickHouse, spend from the --db workspace (none when it is absent).
 Result<analytics::AcquisitionResult> ClickHouseAcquisition(
     const CliContext& ctx, const analytics::AcquisitionDefinition& definition);

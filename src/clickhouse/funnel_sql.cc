@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// funnel_sql.cc: the funnel of docs/metrics.md as ClickHouse SQL, for the three orders.
+//
+// Each order contributes WITH items that give, per user, m (the furthest step, rule 3) and TT
+// (T_1..T_k of the counted attempt, rule 4, meaningful up to m); the common part turns them
+// into one row per (group, step j) with the users, the users in progress and the two order
+// statistics of each percentile. One row per step (an arrayJoin over 1..k) rather than k
+// columns keeps every per-user alias referenced a fixed number of times: ClickHouse expands a
+// WITH alias at every use, so a query that names the counted attempt's times k times grows
+// with k squared.
+#include "flywheel/clickhouse/client.h"
+#include "flywheel/clickhouse/metric_sql.h"
+
+namespace fw::clickhouse {
+namespace {
+
+// "Not found" for arrayFirst: appended to every candidate list, so a missing step maps to a
+// time no window reaches, and every later step of that chain stays unreached too.
+constexpr const char* kNever = "toInt64(9223372036854775807)";
+
+// A window longer than 2^62 µs (146,000 years) spans every valid time (years 0 to 9999), so
+// the strict order caps it there and `time + window` cannot overflow.
+constexpr int64_t kWindowCap = int64_t{1} << 62;
+
+std::string StepTimes(const std::string& event) {
+  return "arrayFilter((t, e) -> e = " + QuoteString(event) + ", ts, ev)";
+}
+
+// For each time in `from_array`, the first time in `candidates` at or after it (or kNever).
+std::string FirstAtOrAfter(const std::string& from_array, const std::string& candidates) {
+  return "arrayMap(x -> arrayFirst(y -> y >= x, arrayConcat(" + candidates + ", [" + kNever +
+         "])), " + from_array + ")";
+}
+
+std::string StepList(const analytics::FunnelDefinition& definition) {
+  std::string names;
+  for (size_t j = 0; j < definition.steps.size(); ++j) {
+    names += (j ? ", " : "") + QuoteString(definition.steps[j]);
+  }
+  return "[" + names + "]";
+}
+
+// What an order adds to the WITH clause: the items defining m (UInt32) and TT (Array(Int64)),
+// and the name of the user's array of entry times (rule 6 takes its last element).
+struct OrderSql {
+  std::string with;
+  std::string entries;
+};
+
+// Rule 2, any order: from entry t1 (an event of any step), step s is present when its first
+// event at or after t1 is within the window; T_j is the j-th smallest of those times.
+OrderSql AnyOrderSql(const analytics::FunnelDefinition& definition, const std::string& w) {
+  const size_t k = definition.steps.size();
+  std::string with = "arrayFilter((t, e) -> has(" + StepList(definition) + ", e), ts, ev) AS E, ";
+  std::string lambda_args = "t1", arrays = "E", sum, at_ci;
+  for (size_t j = 1; j <= k; ++j) {
+    const std::string f = "F" + std::to_string(j);
+    with += FirstAtOrAfter("E", StepTimes(definition.steps[j - 1])) + " AS " + f + ", ";
+    lambda_args += ", f" + std::to_string(j);
+    arrays += ", " + f;
+    sum += std::string(j > 1 ? " + " : "") + "(f" + std::to_string(j) + " <= t1 + " + w + ")";
+    at_ci += std::string(j > 1 ? ", " : "") + f + "[ci]";
+  }
+  with += "arrayMap((" + lambda_args + ") -> toUInt32(" + sum + "), " + arrays + ") AS R, ";
+  // Rule 3: the counted attempt is the earliest entry reaching the furthest step.
+  with += "arrayReduce('max', R) AS m, indexOf(R, m) AS ci, arraySort([" + at_ci + "]) AS TT, ";
+  return {with, "E"};
+}
+
+// Rule 2, ordered: from entry t1 (a step-1 event) the earliest chain takes, for each step, the
+// first event of that step at or after the previous step's time (same instant allowed).
+OrderSql OrderedSql(const analytics::FunnelDefinition& definition, const std::string& w) {
+  const size_t k = definition.steps.size();
+  std::string with = StepTimes(definition.steps[0]) + " AS T1, ";
+  std::string lambda_args = "t1", arrays = "T1", sum = "1", at_ci = "T1[ci]";
+  for (size_t j = 2; j <= k; ++j) {
+    const std::string name = "T" + std::to_string(j);
+    with += FirstAtOrAfter("T" + std::to_string(j - 1), StepTimes(definition.steps[j - 1])) +
+            " AS " + name + ", ";
+    lambda_args += ", a" + std::to_string(j);
+    arrays += ", " + name;
+    sum += " + (a" + std::to_string(j) + " <= t1 + " + w + ")";
+    at_ci += ", " + name + "[ci]";
+  }
+  with += "arrayMap((" + lambda_args + ") -> toUInt32(" + sum + "), " + arrays + ") AS R, ";
+  with += "arrayReduce('max', R) AS m, indexOf(R, m) AS ci, [" + at_ci + "] AS TT, ";
+  return {with, "T1"};
+}
+
+// Rule 2, strict: no event of the user strictly between consecutive steps. The user's events
+// become instants (U: distinct times; M: bit s set when step s+1 occurs there), so a strict
+// chain moves from instant q to q or q + 1 only, and a chain that reaches step k spans at most
+// k instants. For every start instant p, the attempt from p is run over the instants p..p+k-1
+// (unrolled: k is known), as the kernel's ScanAttempt runs it. (Lambda parameters must not be
+// named like a WITH alias, m or j, which ClickHouse would substitute into the lambda.)
+//   seen  = steps reached at the previous instant of the attempt (at p: none),
+//   seeds = steps present here whose previous step was reached at the previous instant (at p:
+//           step 1 itself),
+//   now   = seeds, extended upwards through consecutive steps present at this instant, which
+//           same-instant events allow. With seeds inside mask, adding them to the mask carries
+//           through each run of present steps from its lowest seed upwards, so
+//           now = ((mask + seeds) XOR mask) AND mask, OR seeds;
+//   ever  = steps reached so far, always 1..r; hist records ever after each instant.
+// An instant counts only while its time is within t1 + W (c: how many instants from p are).
+// Each state array is computed from the previous one alone, so the SQL grows linearly in k.
+OrderSql StrictSql(const analytics::FunnelDefinition& definition, int64_t window_us) {
+  const size_t k = definition.steps.size();
+  const std::string w = std::to_string(std::min(window_us, kWindowCap));
+  std::string with = StepTimes(definition.steps[0]) + " AS s_entry, ";
+  // Instants. The view sorts a user's rows by (time, event, ...), so the rows of one step at
+  // one instant are adjacent, and only the first of them adds the step's bit.
+  with += "arrayMap(e -> indexOf(" + StepList(definition) + ", e), ev) AS s_ix, "
+          "arrayPushFront(arrayPopBack(ts), ts[1] - 1) AS s_pt, "
+          "arrayPushFront(arrayPopBack(ev), '') AS s_pe, "
+          "arrayPushBack(arrayPopFront(ts), ts[-1] + 1) AS s_nt, "
+          "arrayFilter((t, nt) -> t != nt, ts, s_nt) AS U, "
+          "arrayPopFront(arrayDifference(arrayPushFront(arrayFilter((c, t, nt) -> t != nt, "
+          "arrayCumSum(arrayMap((t, e, pt, pe, i) -> if(i = 0 OR (t = pt AND e = pe), "
+          "toInt64(0), bitShiftLeft(toInt64(1), i - 1)), ts, ev, s_pt, s_pe, s_ix)), ts, "
+          "s_nt), toInt64(0)))) AS M, ";
+  // c[p] = #{q >= p : U[q] <= U[p] + W}: a sort-merge of the times with the window ends (a
+  // time equal to an end sorts first, so it counts: the window is inclusive) and a prefix sum.
+  with += "arraySort(arrayConcat(arrayMap(u -> (u, toUInt8(0)), U), arrayMap(u -> (u + " + w +
+          ", toUInt8(1)), U))) AS s_mg, "
+          "arrayMap((h, i) -> toUInt64(h - i + 1), arrayFilter((h, x) -> tupleElement(x, 2) = 1, "
+          "arrayCumSum(arrayMap(x -> toInt64(tupleElement(x, 2) = 0), s_mg)), s_mg), "
+          "arrayEnumerate(U)) AS s_c, ";
+  // State per start p: (seen, ever, hist, c). The start instant is always inside the window.
+  auto fill = [](const std::string& mask, const std::string& seeds) {
+    return "bitOr(bitAnd(bitXor(" + mask + " + " + seeds + ", " + mask + "), " + mask + "), " +
+           seeds + ")";
+  };
+  with += "arrayMap((f, c) -> (f, f, [f], c), arrayMap(x -> " + fill("x", "bitAnd(x, 1)") +
+          ", M), s_c) AS s_x0, ";
+  for (size_t o = 1; o < k; ++o) {
+    const std::string prev = "s_x" + std::to_string(o - 1);
+    const std::string mask = "if(" + std::to_string(o) + " < tupleElement(x, 4), b, 0)";
+    const std::string now = fill(mask, "bitAnd(" + mask + ", bitShiftLeft(tupleElement(x, 1), 1))");
+    const std::string ever = "bitOr(tupleElement(x, 2), " + now + ")";
+    // M shifted left by o: the mask of instant p + o at index p (0 past the last instant).
+    const std::string shifted = "arrayResize(arraySlice(M, " + std::to_string(o + 1) +
+                                "), length(U), toInt64(0))";
+    with += "arrayMap((x, b) -> (" + now + ", " + ever + ", arrayPushBack(tupleElement(x, 3), " +
+            ever + "), tupleElement(x, 4)), " + prev + ", " + shifted + ") AS s_x" +
+            std::to_string(o) + ", ";
+  }
+  // ever is 2^r - 1 with r the steps the attempt from p reaches, so the largest ever belongs
+  // to the furthest attempt and indexOf finds the earliest start that reaches it (rule 3).
+  std::string powers;
+  for (size_t j = 0; j <= k; ++j) powers += (j ? ", " : "") + std::to_string(int64_t{1} << j);
+  with += "arrayMap(x -> tupleElement(x, 2), s_x" + std::to_string(k - 1) + ") AS s_ever, "
+          "arrayReduce('max', s_ever) AS s_top, "
+          "toUInt32(indexOf([" + powers + "], s_top + 1) - 1) AS m, "
+          "indexOf(s_ever, s_top) AS s_p, "
+          "tupleElement(s_x" + std::to_string(k - 1) + "[s_p], 3) AS s_hist, ";
+  // Rule 4: T_j is the instant where the counted attempt first reaches step j. The lambda
+  // captures only the attempt's k instants, not the user's whole U.
+  with += "arraySlice(U, s_p, " + std::to_string(k) + ") AS s_u, "
+          "arrayMap(s -> s_u[arrayFirstIndex(e -> bitTest(e, s), s_hist)], range(" +
+          std::to_string(k) + ")) AS TT, ";
+  return {with, "s_entry"};
+}
+
+}  // namespace
+
+std::string FunnelSql(const analytics::FunnelDefinition& definition, int64_t data_end_us,
+                      const std::string& view, const Breakdown& by) {
+  const size_t k = definition.steps.size();
+  const std::string w = std::to_string(definition.window_us);
+  OrderSql order;
+  switch (definition.order) {
+    case analytics::FunnelOrder::kAny: order = AnyOrderSql(definition, w); break;
+    case analytics::FunnelOrder::kOrdered: order = OrderedSql(definition, w); break;
+    case analytics::FunnelOrder::kStrict: order = StrictSql(definition, definition.window_us); break;
+  }
+  // --by channel: the channel of the first step-1 event.
+  std::string with = "WITH " + GroupLabelSql(by, definition.steps[0]) + " AS g, " + order.with;
+  // Rule 6: in progress when the latest entry's window is still open at the end of data.
+  with += "(m > 0 AND m < " + std::to_string(k) + " AND " + order.entries + "[-1] + " + w +
+          " > " + std::to_string(data_end_us) + ") AS open, ";
+  // Rule 4: the step-time differences of the counted attempt, for users reaching step j; the
+  // quantile's two order statistics are picked here so that only they leave ClickHouse.
+  with += "arrayDifference(TT) AS D, arraySort(groupArrayIf(D[j], m >= j AND j >= 2)) AS d ";
+  std::string steps;
+  for (size_t j = 1; j <= k; ++j) steps += (j > 1 ? ", " : "") + std::to_string(j);
+  std::string sql = with + "SELECT g, arrayJoin([" + steps + "]) AS j, countIf(m >= j), "
+                    "countIf(open AND m = j), length(d)";
+  for (const char* q : {"0.5", "0.9"}) {
+    const std::string lo = "toUInt64(floor(" + std::string(q) + " * (length(d) - 1)))";
+    sql += ", d[" + lo + " + 1], d[least(" + lo + " + 2, length(d))]";
+  }
+  sql += " FROM " + view + BreakdownJoinSql(by);
+  // Without a breakdown only users who entered matter; with one, every user's label is a group.
+  if (by.kind == BreakdownKind::kNone) {
+    sql += " WHERE arrayExists(e -> " +
+           (definition.order == analytics::FunnelOrder::kAny
+                ? "has(" + StepList(definition) + ", e)"
+                : "e = " + QuoteString(definition.steps[0])) +
+           ", ev)";
+  }
+  return sql + " GROUP BY g, j ORDER BY g, j FORMAT TSV";
+}
+
+}  // namespace fw::clickhouse
