@@ -41,51 +41,65 @@ std::string StepList(const analytics::FunnelDefinition& definition) {
   return "[" + names + "]";
 }
 
-// What an order adds to the WITH clause: the items defining m (UInt32) and TT (Array(Int64)),
-// and the name of the user's array of entry times (rule 6 takes its last element).
-struct OrderSql {
-  std::string with;
-  std::string entries;
-};
+// `let(name, value, body)`: `body` with the lambda parameter `name` bound to `value`. ClickHouse
+// expands a WITH alias at every use, so an alias used twice doubles the query, and a chain of
+// such uses grows exponentially; a lambda parameter is a plain column, so the body may use it
+// any number of times while `value` appears once.
+std::string Let(const std::string& name, const std::string& value, const std::string& body) {
+  return "arrayMap(" + name + " -> " + body + ", [" + value + "])[1]";
+}
+
+// What an order adds to the WITH clause: items ending in `fw_user`, the user's
+// tuple (m UInt32: the furthest step, rule 3; TT Array(Int64): T_1..T_k of the counted attempt,
+// rule 4, meaningful up to m; the latest entry time, rule 6).
+using OrderSql = std::string;
 
 // Rule 2, any order: from entry t1 (an event of any step), step s is present when its first
 // event at or after t1 is within the window; T_j is the j-th smallest of those times.
 OrderSql AnyOrderSql(const analytics::FunnelDefinition& definition, const std::string& w) {
   const size_t k = definition.steps.size();
   std::string with = "arrayFilter((t, e) -> has(" + StepList(definition) + ", e), ts, ev) AS E, ";
-  std::string lambda_args = "t1", arrays = "E", sum, at_ci;
+  std::string args, arrays, list;
   for (size_t j = 1; j <= k; ++j) {
     const std::string f = "F" + std::to_string(j);
     with += FirstAtOrAfter("E", StepTimes(definition.steps[j - 1])) + " AS " + f + ", ";
-    lambda_args += ", f" + std::to_string(j);
-    arrays += ", " + f;
-    sum += std::string(j > 1 ? " + " : "") + "(f" + std::to_string(j) + " <= t1 + " + w + ")";
-    at_ci += std::string(j > 1 ? ", " : "") + f + "[ci]";
+    args += (j > 1 ? ", f" : "f") + std::to_string(j);
+    arrays += (j > 1 ? ", " : "") + f;
+    list += (j > 1 ? ", f" : "f") + std::to_string(j);
   }
-  with += "arrayMap((" + lambda_args + ") -> toUInt32(" + sum + "), " + arrays + ") AS R, ";
+  // Per entry, the first time of every step at or after it.
+  with += "arrayMap((" + args + ") -> [" + list + "], " + arrays + ") AS s_first, ";
   // Rule 3: the counted attempt is the earliest entry reaching the furthest step.
-  with += "arrayReduce('max', R) AS m, indexOf(R, m) AS ci, arraySort([" + at_ci + "]) AS TT, ";
-  return {with, "E"};
+  const std::string reach =
+      "arrayMap((t1, fs) -> toUInt32(arrayCount(f -> f <= t1 + " + w + ", fs)), E, Q)";
+  with += Let("Q", "s_first",
+              Let("R", reach,
+                  Let("top", "arrayReduce('max', R)",
+                      "(top, arraySort(Q[indexOf(R, top)]), E[-1])"))) +
+          " AS fw_user ";
+  return with;
 }
 
 // Rule 2, ordered: from entry t1 (a step-1 event) the earliest chain takes, for each step, the
-// first event of that step at or after the previous step's time (same instant allowed).
+// first event of that step at or after the previous step's time (same instant allowed). Each
+// entry's chain is an array grown one step at a time.
 OrderSql OrderedSql(const analytics::FunnelDefinition& definition, const std::string& w) {
   const size_t k = definition.steps.size();
-  std::string with = StepTimes(definition.steps[0]) + " AS T1, ";
-  std::string lambda_args = "t1", arrays = "T1", sum = "1", at_ci = "T1[ci]";
+  std::string with = StepTimes(definition.steps[0]) + " AS s_entry, "
+                     "arrayMap(t -> [t], s_entry) AS s_c1, ";
   for (size_t j = 2; j <= k; ++j) {
-    const std::string name = "T" + std::to_string(j);
-    with += FirstAtOrAfter("T" + std::to_string(j - 1), StepTimes(definition.steps[j - 1])) +
-            " AS " + name + ", ";
-    lambda_args += ", a" + std::to_string(j);
-    arrays += ", " + name;
-    sum += " + (a" + std::to_string(j) + " <= t1 + " + w + ")";
-    at_ci += ", " + name + "[ci]";
+    with += "arrayMap(c -> arrayPushBack(c, arrayFirst(y -> y >= c[-1], arrayConcat(" +
+            StepTimes(definition.steps[j - 1]) + ", [" + kNever + "]))), s_c" +
+            std::to_string(j - 1) + ") AS s_c" + std::to_string(j) + ", ";
   }
-  with += "arrayMap((" + lambda_args + ") -> toUInt32(" + sum + "), " + arrays + ") AS R, ";
-  with += "arrayReduce('max', R) AS m, indexOf(R, m) AS ci, [" + at_ci + "] AS TT, ";
-  return {with, "T1"};
+  // The chain's times never decrease, so the steps it reaches are those within t1 + W.
+  const std::string reach =
+      "arrayMap(c -> toUInt32(arrayCount(t -> t <= c[1] + " + w + ", c)), C)";
+  with += Let("C", "s_c" + std::to_string(k),
+              Let("R", reach,
+                  Let("top", "arrayReduce('max', R)", "(top, C[indexOf(R, top)], s_entry[-1])"))) +
+          " AS fw_user ";
+  return with;
 }
 
 // Rule 2, strict: no event of the user strictly between consecutive steps. The user's events
@@ -147,19 +161,21 @@ OrderSql StrictSql(const analytics::FunnelDefinition& definition, int64_t window
   }
   // ever is 2^r - 1 with r the steps the attempt from p reaches, so the largest ever belongs
   // to the furthest attempt and indexOf finds the earliest start that reaches it (rule 3).
+  // Rule 4: T_j is the instant where the counted attempt first reaches step j (hist tells).
   std::string powers;
   for (size_t j = 0; j <= k; ++j) powers += (j ? ", " : "") + std::to_string(int64_t{1} << j);
-  with += "arrayMap(x -> tupleElement(x, 2), s_x" + std::to_string(k - 1) + ") AS s_ever, "
-          "arrayReduce('max', s_ever) AS s_top, "
-          "toUInt32(indexOf([" + powers + "], s_top + 1) - 1) AS m, "
-          "indexOf(s_ever, s_top) AS s_p, "
-          "tupleElement(s_x" + std::to_string(k - 1) + "[s_p], 3) AS s_hist, ";
-  // Rule 4: T_j is the instant where the counted attempt first reaches step j. The lambda
-  // captures only the attempt's k instants, not the user's whole U.
-  with += "arraySlice(U, s_p, " + std::to_string(k) + ") AS s_u, "
-          "arrayMap(s -> s_u[arrayFirstIndex(e -> bitTest(e, s), s_hist)], range(" +
-          std::to_string(k) + ")) AS TT, ";
-  return {with, "s_entry"};
+  const std::string kk = std::to_string(k);
+  const std::string times =
+      "arrayMap((h, su) -> arrayMap(s -> su[arrayFirstIndex(e -> bitTest(e, s), h)], range(" + kk +
+      ")), [tupleElement(F[p], 3)], [arraySlice(U, p, " + kk + ")])[1]";
+  with += Let("F", "s_x" + std::to_string(k - 1),
+              Let("ever", "arrayMap(x -> tupleElement(x, 2), F)",
+                  Let("top", "arrayReduce('max', ever)",
+                      Let("p", "indexOf(ever, top)",
+                          "(toUInt32(indexOf([" + powers + "], top + 1) - 1), " + times +
+                              ", s_entry[-1])")))) +
+          " AS fw_user ";
+  return with;
 }
 
 }  // namespace
@@ -174,23 +190,33 @@ std::string FunnelSql(const analytics::FunnelDefinition& definition, int64_t dat
     case analytics::FunnelOrder::kOrdered: order = OrderedSql(definition, w); break;
     case analytics::FunnelOrder::kStrict: order = StrictSql(definition, definition.window_us); break;
   }
-  // --by channel: the channel of the first step-1 event.
-  std::string with = "WITH " + GroupLabelSql(by, definition.steps[0]) + " AS g, " + order.with;
-  // Rule 6: in progress when the latest entry's window is still open at the end of data.
-  with += "(m > 0 AND m < " + std::to_string(k) + " AND " + order.entries + "[-1] + " + w +
-          " > " + std::to_string(data_end_us) + ") AS open, ";
-  // Rule 4: the step-time differences of the counted attempt, for users reaching step j; the
-  // quantile's two order statistics are picked here so that only they leave ClickHouse.
-  with += "arrayDifference(TT) AS D, arraySort(groupArrayIf(D[j], m >= j AND j >= 2)) AS d ";
   std::string steps;
   for (size_t j = 1; j <= k; ++j) steps += (j > 1 ? ", " : "") + std::to_string(j);
-  std::string sql = with + "SELECT g, arrayJoin([" + steps + "]) AS j, countIf(m >= j), "
-                    "countIf(open AND m = j), length(d)";
+  // --by channel: the channel of the first step-1 event.
+  std::string sql = "WITH " + GroupLabelSql(by, definition.steps[0]) + " AS g, " + order + ", ";
+  // One row per user and step j: (j, reached j, in progress at j, T_j - T_(j-1)). Rule 6: in
+  // progress when the furthest step is j < k and the latest entry's window is still open. (TT
+  // is empty for a user who never entered, read with a breakdown: padded to k.)
+  sql += "arrayJoin(" +
+         Let("u", "fw_user",
+             "arrayMap((j1, dt) -> (j1, toUInt8(tupleElement(u, 1) >= j1), toUInt8(tupleElement(u, "
+             "1) = j1 AND j1 < " + std::to_string(k) + " AND tupleElement(u, 3) + " + w + " > " +
+                 std::to_string(data_end_us) + "), dt), [" + steps +
+                 "], arrayDifference(arrayResize(tupleElement(u, 2), " + std::to_string(k) +
+                 ", toInt64(0))))") +
+         ") AS r, ";
+  // Rule 4: the differences of the users reaching step j >= 2, sorted; the quantile's two
+  // order statistics are picked here so that only they leave ClickHouse.
+  sql += "arraySort(groupArrayIf(tupleElement(r, 4), tupleElement(r, 2) = 1 AND tupleElement(r, "
+         "1) >= 2)) AS d ";
+  std::string stats = "[toInt64(length(x))";
   for (const char* q : {"0.5", "0.9"}) {
-    const std::string lo = "toUInt64(floor(" + std::string(q) + " * (length(d) - 1)))";
-    sql += ", d[" + lo + " + 1], d[least(" + lo + " + 2, length(d))]";
+    const std::string lo = "toUInt64(floor(" + std::string(q) + " * (length(x) - 1)))";
+    stats += ", x[" + lo + " + 1], x[least(" + lo + " + 2, length(x))]";
   }
-  sql += " FROM " + view + BreakdownJoinSql(by);
+  stats += "]";
+  sql += "SELECT g, tupleElement(r, 1) AS j, sum(tupleElement(r, 2)), sum(tupleElement(r, 3)), " +
+         Let("x", "d", stats) + " FROM " + view + BreakdownJoinSql(by);
   // Without a breakdown only users who entered matter; with one, every user's label is a group.
   if (by.kind == BreakdownKind::kNone) {
     sql += " WHERE arrayExists(e -> " +

@@ -4,6 +4,7 @@
 // EventFrame kernels return, so the CLI prints both backends through one code path. Rates and
 // averages are formed here from exact integer counts with the kernels' arithmetic, which is why
 // they agree with the embedded path to the last bit.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <map>
@@ -16,6 +17,21 @@ namespace fw::clickhouse {
 namespace {
 
 int64_t ToInt(const std::string& text) { return std::strtoll(text.c_str(), nullptr, 10); }
+
+// "[1,-2,3]" (ClickHouse's TSV text of an Array(Int64)) as numbers.
+std::vector<int64_t> ParseIntArray(const std::string& text) {
+  std::vector<int64_t> out;
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return out;
+  const char* p = text.c_str() + 1;
+  const char* end = text.c_str() + text.size() - 1;
+  while (p < end) {
+    char* next = nullptr;
+    out.push_back(std::strtoll(p, &next, 10));
+    if (next == p) return {};
+    p = next + (next < end && *next == ',' ? 1 : 0);
+  }
+  return out;
+}
 
 // analytics::Quantile over values whose order statistics low/high ClickHouse picked.
 double Interpolate(int64_t n, double q, int64_t low_us, int64_t high_us) {
@@ -104,13 +120,17 @@ Result<analytics::FunnelResult> Backend::Funnel(const analytics::FunnelDefinitio
   // Per group, the answer rows of steps 1..k: users, open, n, q50 lo/hi, q90 lo/hi (j, µs).
   std::map<std::string, std::vector<std::vector<int64_t>>> groups;
   if (by.kind == BreakdownKind::kNone) groups["all"];
-  for (const auto& row : rows) {  // group, j, then the seven numbers
-    if (row.size() != 9) return Internal("unexpected row in the funnel answer");
-    const int64_t j = ToInt(row[1]);
-    if (j < 1 || static_cast<size_t>(j) > k) return Internal("funnel answer names step " + row[1]);
+  for (const auto& row : rows) {  // group, j, users, open, [n, q50 lo, hi, q90 lo, hi]
+    const int64_t j = row.size() == 5 ? ToInt(row[1]) : 0;
+    if (j < 1 || static_cast<size_t>(j) > k) return Internal("unexpected row in the funnel answer");
     auto& steps = groups[row[0]];
     steps.resize(k, std::vector<int64_t>(7, 0));
-    for (size_t i = 0; i < 7; ++i) steps[static_cast<size_t>(j - 1)][i] = ToInt(row[2 + i]);
+    std::vector<int64_t>& out = steps[static_cast<size_t>(j - 1)];
+    out[0] = ToInt(row[2]);
+    out[1] = ToInt(row[3]);
+    const std::vector<int64_t> stats = ParseIntArray(row[4]);
+    if (stats.size() != 5) return Internal("unexpected quantiles in the funnel answer: " + row[4]);
+    std::copy(stats.begin(), stats.end(), out.begin() + 2);
   }
   analytics::FunnelResult result;
   result.data_end_us = data_end_us;
