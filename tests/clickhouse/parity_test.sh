@@ -10,9 +10,11 @@
 # 2. Ingests the same events.csv into the embedded workspace, one server and the cluster; the
 #    ClickHouse runs read spend and exposures from a workspace that holds only those.
 # 3. Compares the --json output of every command the backend supports (info counts, retention,
-#    funnel, lifecycle, acquisition, experiment analyze, with their variants): counts exactly, rates within 1e-12
-#    (compare_json.py); for segment also the feature matrix (--features-out: counts exactly,
-#    values within 1e-9, compare_features.py) and then the same segments.
+#    funnel in all three orders, lifecycle, acquisition, experiment analyze, with their
+#    variants): counts exactly, rates within 1e-12 (compare_json.py); for segment also the
+#    feature matrix (--features-out: counts exactly, values within 1e-9, compare_features.py)
+#    and then the same segments; every --by value of retention, funnel and lifecycle; and the
+#    adversarial funnel cases of funnel_cases.py, user by user.
 # 4. Faults: an unreachable URL exits non-zero naming the endpoint; a re-sent file and an
 #    interrupted-then-rerun ingest leave exact counts; a shard killed while it executes a query
 #    makes the query an error; with one shard down every query is an error with no output on
@@ -140,6 +142,9 @@ commands=(
   "funnel signup view add_to_cart purchase --order any"
   "funnel view add_to_cart purchase --window 1h"
   "funnel view purchase --window 30d"
+  "funnel signup view add_to_cart purchase --order strict"
+  "funnel signup view add_to_cart purchase --order strict --window 1h"
+  "funnel view add_to_cart purchase --order strict --window 10m"
   "lifecycle"
   "lifecycle --period day"
   "lifecycle --period month --event purchase"
@@ -204,6 +209,106 @@ for cmd in "${segment_commands[@]}"; do
       fail "$name '$cmd' differs from embedded"
     fi
   done
+done
+
+# Compares `flywheel --json ARGS` on the embedded workspace $1 with the single server and the
+# cluster ($3 and $4, whose side workspace is $2), writing $5_*.json; one pass/fail per backend.
+compare_on() {
+  local emb_db=$1 side_db=$2 single_url=$3 cluster_url=$4 out=$5
+  shift 5
+  "$fw" --db "$emb_db" --json "$@" >"${out}_embedded.json" 2>"${out}_embedded.err"
+  local rc=$?
+  if [ "$rc" != 0 ]; then
+    fail "embedded '$*' exited $rc: $(head -c 300 "${out}_embedded.err")"
+    return
+  fi
+  for name in single cluster; do
+    local url=$single_url
+    [ "$name" = cluster ] && url=$cluster_url
+    "$fw" --db "$side_db" --backend "$url" --json "$@" >"${out}_$name.json" 2>"${out}_$name.err"
+    rc=$?
+    if [ "$rc" != 0 ]; then
+      fail "$name '$*' exited $rc: $(head -c 300 "${out}_$name.err")"
+    elif $compare "${out}_embedded.json" "${out}_$name.json" "$name '$*'"; then
+      pass "$name '$*'"
+    else
+      fail "$name '$*' differs from embedded"
+    fi
+  done
+}
+
+# --- --by breakdowns: each label computed per user in ClickHouse, the metric grouped by it ------
+# segment uses the latest segmentation run of each side: the embedded workspace's last run above
+# and the one the cluster run wrote to $spend_only (equal, as the segment checks showed); variant
+# reads the exposures of checkout_v2 from the workspace. acquisition takes no --by on any backend.
+by_values=("channel" "first_channel" "segment" "variant --experiment checkout_v2")
+by_commands=(
+  "retention"
+  "retention --start-event purchase --return-event purchase --period day --periods 14"
+  "funnel signup view add_to_cart purchase"
+  "funnel signup view add_to_cart purchase --order any"
+  "funnel view add_to_cart purchase --order strict --window 1h"
+  "lifecycle"
+  "lifecycle --event purchase --period day"
+)
+i=0
+for by in "${by_values[@]}"; do
+  for cmd in "${by_commands[@]}"; do
+    i=$((i + 1))
+    # shellcheck disable=SC2086
+    compare_on "$emb" "$spend_only" "$single" "$cluster" "$work/b$i" $cmd --by $by
+  done
+done
+# The same --by errors on every backend: an unknown value and variant without --experiment are
+# invalid arguments (exit 3), and acquisition has no --by at all (a usage error, exit 2).
+for check in "3:retention --by bogus" "3:funnel signup view --by variant" "2:acquisition --by channel"; do
+  want=${check%%:*}
+  args=${check#*:}
+  codes=""
+  for name in "" single cluster; do
+    # shellcheck disable=SC2086
+    run "${name:+${!name}}" "$work/byerr" $args
+    codes="$codes $(cat "$work/byerr.rc")"
+  done
+  if [ "$codes" = " $want $want $want" ]; then pass "'$args' exits $want on every backend"
+  else fail "'$args' exit codes (embedded, single, cluster):$codes, expected $want"; fi
+done
+
+# --- adversarial funnels: tests/clickhouse/funnel_cases.py ------------------------------------
+# Same-instant steps, events between steps or at a step's instant, window edges at exactly
+# t1 + W and one µs past it, re-entries, and 600 random users on few instants. Each user is its
+# own variant of experiment per_user, so the funnel is compared user by user.
+cases="$work/cases"
+python3 "$here/funnel_cases.py" "$cases" || fail "funnel_cases.py"
+cases_emb="$work/cases.db"
+cases_side="$work/cases_side.db"
+"$fw" --db "$cases_emb" ingest events "$cases/events.csv" >/dev/null || fail "cases ingest events"
+"$fw" --db "$cases_emb" ingest exposures "$cases/exposures.csv" >/dev/null || fail "cases ingest exposures"
+"$fw" --db "$cases_side" ingest exposures "$cases/exposures.csv" >/dev/null || fail "cases side exposures"
+cases_single=${single/\/flywheel/\/flywheel_cases}
+cases_cluster=${cluster/\/flywheel_dist/\/flywheel_cases_dist}
+for url in "$cases_single" "$cases_cluster"; do
+  "$fw" --backend "$url" ingest events "$cases/events.csv" >/dev/null 2>"$work/cases_ingest.err" ||
+    fail "cases ingest into $url: $(cat "$work/cases_ingest.err")"
+done
+per_user="--by variant --experiment per_user"
+case_commands=(
+  "funnel a b c d --order strict --window 10s"
+  "funnel a b c d --order strict --window 10s $per_user"
+  "funnel a b c d --order strict --window 3s $per_user"
+  "funnel a b c d --order strict --window 10s --by first_channel"
+  "funnel b c d --order strict --window 5s --by channel"
+  "funnel a b c d --order ordered --window 10s $per_user"
+  "funnel a b c d --order any --window 10s $per_user"
+  "retention --period day --by first_channel"
+  "retention --start-event b --period day --by channel"
+  "lifecycle --period day --event d --by channel"
+)
+i=0
+for cmd in "${case_commands[@]}"; do
+  i=$((i + 1))
+  # shellcheck disable=SC2086
+  compare_on "$cases_emb" "$cases_side" "$cases_single" "$cases_cluster" "$work/a$i" $cmd
 done
 
 # Unknown events are kNotFound (exit 4) on every backend.
