@@ -9,6 +9,8 @@
 // columns keeps every per-user alias referenced a fixed number of times: ClickHouse expands a
 // WITH alias at every use, so a query that names the counted attempt's times k times grows
 // with k squared.
+#include <algorithm>
+
 #include "flywheel/clickhouse/client.h"
 #include "flywheel/clickhouse/metric_sql.h"
 

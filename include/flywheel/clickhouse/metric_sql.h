@@ -62,12 +62,13 @@ std::string FirstChannelSql();
 std::string RetentionSql(const analytics::RetentionDefinition& definition,
                          const std::string& view, const Breakdown& by = {});
 
-// Funnel (ordered, strict or any): one row per group with, for k steps, users[1..k],
-// open[1..k] (users in progress whose furthest step is j), then for j = 2..k the sorted
-// step-time differences (ignored), their count n_j and, for q in (0.5, 0.9), the two order
-// statistics (µs) Quantile() interpolates between. `data_end_us` decides "in progress".
-// Without a breakdown only users with an entry event are read; with one, every user is, so
-// that every label is a group.
+// Funnel (ordered, strict or any): one row per (group, step j = 1..k) with the users whose
+// furthest step is at least j, the users in progress whose furthest step is j, and
+// [n, q50 lo, q50 hi, q90 lo, q90 hi]: the count n of step-time differences T_j - T_(j-1) (0
+// for j = 1) and, per quantile, the two order statistics (µs) Quantile() interpolates between.
+// `data_end_us` decides "in progress". Without a breakdown only users with an entry event are
+// read; with one, every user is, so that every label is a group. Every alias is used a fixed
+// number of times, so the SQL grows linearly in k (funnel_sql.cc).
 std::string FunnelSql(const analytics::FunnelDefinition& definition, int64_t data_end_us,
                       const std::string& view, const Breakdown& by = {});
 
