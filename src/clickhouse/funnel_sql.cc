@@ -61,14 +61,14 @@ using OrderSql = std::string;
 OrderSql AnyOrderSql(const analytics::FunnelDefinition& definition, const std::string& w) {
   const size_t k = definition.steps.size();
   std::string with = "arrayFilter((t, e) -> has(" + StepList(definition) + ", e), ts, ev) AS E, ";
-  std::string args, arrays, list;
+  std::string args, arrays;
   for (size_t j = 1; j <= k; ++j) {
-    const std::string f = "F" + std::to_string(j);
-    with += FirstAtOrAfter("E", StepTimes(definition.steps[j - 1])) + " AS " + f + ", ";
-    args += (j > 1 ? ", f" : "f") + std::to_string(j);
-    arrays += (j > 1 ? ", " : "") + f;
-    list += (j > 1 ? ", f" : "f") + std::to_string(j);
+    const std::string n = std::to_string(j);
+    with += FirstAtOrAfter("E", StepTimes(definition.steps[j - 1])) + " AS F" + n + ", ";
+    args += (j > 1 ? ", f" : "f") + n;
+    arrays += (j > 1 ? ", F" : "F") + n;
   }
+  const std::string list = args;
   // Per entry, the first time of every step at or after it.
   with += "arrayMap((" + args + ") -> [" + list + "], " + arrays + ") AS s_first, ";
   // Rule 3: the counted attempt is the earliest entry reaching the furthest step.
