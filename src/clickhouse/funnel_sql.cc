@@ -143,6 +143,9 @@ OrderSql StrictSql(const analytics::FunnelDefinition& definition, int64_t window
           "arrayCumSum(arrayMap(x -> toInt64(tupleElement(x, 2) = 0), s_mg)), s_mg), "
           "arrayEnumerate(U)) AS s_c, ";
   // State per start p: (seen, ever, hist, c). The start instant is always inside the window.
+  // Within a step's lambda, Let binds the mask and `now`, so that each is written once. (ever
+  // is kept apart from hist: 18.16 sends `tupleElement(x, 3)[-1]` to the shards as `x.3[-1]`,
+  // which it then cannot parse.)
   auto fill = [](const std::string& mask, const std::string& seeds) {
     return "bitOr(bitAnd(bitXor(" + mask + " + " + seeds + ", " + mask + "), " + mask + "), " +
            seeds + ")";
@@ -150,16 +153,16 @@ OrderSql StrictSql(const analytics::FunnelDefinition& definition, int64_t window
   with += "arrayMap((f, c) -> (f, f, [f], c), arrayMap(x -> " + fill("x", "bitAnd(x, 1)") +
           ", M), s_c) AS s_x0, ";
   for (size_t o = 1; o < k; ++o) {
-    const std::string prev = "s_x" + std::to_string(o - 1);
-    const std::string mask = "if(" + std::to_string(o) + " < tupleElement(x, 4), b, 0)";
-    const std::string now = fill(mask, "bitAnd(" + mask + ", bitShiftLeft(tupleElement(x, 1), 1))");
-    const std::string ever = "bitOr(tupleElement(x, 2), " + now + ")";
+    const std::string next =
+        Let("mm", "if(" + std::to_string(o) + " < tupleElement(x, 4), b, 0)",
+            Let("n", fill("mm", "bitAnd(mm, bitShiftLeft(tupleElement(x, 1), 1))"),
+                Let("ev2", "bitOr(tupleElement(x, 2), n)",
+                    "(n, ev2, arrayPushBack(tupleElement(x, 3), ev2), tupleElement(x, 4))")));
     // M shifted left by o: the mask of instant p + o at index p (0 past the last instant).
     const std::string shifted = "arrayResize(arraySlice(M, " + std::to_string(o + 1) +
                                 "), length(U), toInt64(0))";
-    with += "arrayMap((x, b) -> (" + now + ", " + ever + ", arrayPushBack(tupleElement(x, 3), " +
-            ever + "), tupleElement(x, 4)), " + prev + ", " + shifted + ") AS s_x" +
-            std::to_string(o) + ", ";
+    with += "arrayMap((x, b) -> " + next + ", s_x" + std::to_string(o - 1) + ", " + shifted +
+            ") AS s_x" + std::to_string(o) + ", ";
   }
   // ever is 2^r - 1 with r the steps the attempt from p reaches, so the largest ever belongs
   // to the furthest attempt and indexOf finds the earliest start that reaches it (rule 3).

@@ -13,6 +13,9 @@
 #   - 600 random users (rnd_*) whose events fall on a few instants 0 to 12 s apart, so ties, gaps
 #     and window edges are common, with channels '', email, search, social (first_channel and
 #     channel ties at one instant, users without any channel).
+#   - 60 users (long_*) walking through 32 steps s01..s32, mostly in order, a few µs apart,
+#     with skips, repeats and noise: a funnel of the maximum length, whose SQL must stay small
+#     (ClickHouse expands every use of a WITH alias).
 # Every user but a few is exposed in experiment `per_user` with its own id as the variant, so
 # `--by variant --experiment per_user` compares the funnel user by user.
 import csv
@@ -76,6 +79,25 @@ def random_users(rng):
     return users
 
 
+def long_users(rng):
+    users = []
+    for u in range(60):
+        rows, t, step = [], 0, 1
+        clean = u % 6 == 0  # these complete all 32 steps, strict included
+        while step <= 32 and len(rows) < 80:
+            t += rng.choice([0, 1, 1, 2, S])
+            r = 1.0 if clean else rng.random()
+            if r < 0.08:
+                rows.append((t, "x", ""))
+            elif r < 0.14:
+                step += 1  # a step skipped
+            else:
+                rows.append((t, f"s{step:02d}", rng.choice(["", "email"])))
+                step += 1 if clean or rng.random() < 0.9 else 0
+        users.append((f"long_{u:02d}", rows))
+    return users
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: funnel_cases.py OUT_DIR", file=sys.stderr)
@@ -83,7 +105,7 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     rng = random.Random(20261204)
-    users = CASES + random_users(rng)
+    users = CASES + random_users(rng) + long_users(rng)
     with open(os.path.join(out, "events.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["event_id", "user_id", "timestamp", "event", "channel", "revenue"])

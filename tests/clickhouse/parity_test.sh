@@ -304,6 +304,10 @@ case_commands=(
   "retention --start-event b --period day --by channel"
   "lifecycle --period day --event d --by channel"
 )
+long_steps=$(for n in $(seq 1 32); do printf "s%02d " "$n"; done)
+for order in strict ordered any; do
+  case_commands+=("funnel $long_steps--order $order --window 1m $per_user")
+done
 i=0
 for cmd in "${case_commands[@]}"; do
   i=$((i + 1))
