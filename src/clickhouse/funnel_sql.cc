@@ -2,13 +2,13 @@
 //
 // funnel_sql.cc: the funnel of docs/metrics.md as ClickHouse SQL, for the three orders.
 //
-// Each order contributes WITH items that give, per user, m (the furthest step, rule 3) and TT
-// (T_1..T_k of the counted attempt, rule 4, meaningful up to m); the common part turns them
-// into one row per (group, step j) with the users, the users in progress and the two order
-// statistics of each percentile. One row per step (an arrayJoin over 1..k) rather than k
-// columns keeps every per-user alias referenced a fixed number of times: ClickHouse expands a
-// WITH alias at every use, so a query that names the counted attempt's times k times grows
-// with k squared.
+// Each order contributes WITH items ending in the per-user tuple fw_user: m (the furthest step,
+// rule 3), TT (T_1..T_k of the counted attempt, rule 4, meaningful up to m) and the latest
+// entry time (rule 6). The common part turns it into one row per (group, step j) with the
+// users, the users in progress and the two order statistics of each percentile. ClickHouse
+// expands a WITH alias at every use, so every alias here is used a fixed number of times
+// (values needed more often are bound to a lambda parameter with Let), and the answer has one
+// row per step (an arrayJoin over 1..k) rather than k columns: the SQL grows linearly in k.
 #include <algorithm>
 
 #include "flywheel/clickhouse/client.h"
@@ -43,7 +43,7 @@ std::string StepList(const analytics::FunnelDefinition& definition) {
   return "[" + names + "]";
 }
 
-// `let(name, value, body)`: `body` with the lambda parameter `name` bound to `value`. ClickHouse
+// Let(name, value, body): `body` with the lambda parameter `name` bound to `value`. ClickHouse
 // expands a WITH alias at every use, so an alias used twice doubles the query, and a chain of
 // such uses grows exponentially; a lambda parameter is a plain column, so the body may use it
 // any number of times while `value` appears once.
