@@ -87,11 +87,14 @@ Result<int64_t> ParseDurationMicros(std::string_view text, std::string_view flag
     case 'w': unit_us = 7 * kMicrosPerDay; break;
     default: return bad("has no unit s, m, h, d or w");
   }
+  // At most 1,000 years: windows are added to timestamps (t1 + W), which must stay far from
+  // int64 overflow, and no product question needs a longer one.
+  constexpr int64_t kMaxDurationUs = 1000 * 366 * kMicrosPerDay;
   int64_t value = 0;
   for (char ch : text.substr(0, text.size() - 1)) {
     if (ch < '0' || ch > '9') return bad("is not a positive whole number with a unit");
     value = value * 10 + (ch - '0');
-    if (value > 1'000'000'000) return bad("is too long");
+    if (value > kMaxDurationUs / unit_us) return bad("is too long (at most 1000 years)");
   }
   if (value <= 0) return bad("must be greater than 0");
   return value * unit_us;

@@ -52,6 +52,10 @@ TEST(PeriodTest, ParsesDurationsAndRejectsBadOnes) {
   EXPECT_FALSE(ParseDurationMicros("-1d", "--window").ok());
   EXPECT_FALSE(ParseDurationMicros("7", "--window").ok());
   EXPECT_FALSE(ParseDurationMicros("d", "--window").ok());
+  // Large values are refused before the multiplication can overflow.
+  EXPECT_FALSE(ParseDurationMicros("1000000000w", "--window").ok());
+  EXPECT_FALSE(ParseDurationMicros("99999999999999999999s", "--window").ok());
+  EXPECT_EQ(ParseDurationMicros("52000w", "--window").value(), 52000 * 7 * kMicrosPerDay);
   EXPECT_FALSE(ParsePeriod("year").ok());
 }
 
