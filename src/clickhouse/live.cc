@@ -116,13 +116,13 @@ Result<std::map<std::string, std::vector<double>>> Backend::WindowSums(const std
   if (ToInt(extent[0][0]) == 0) return out;
   const int64_t end = ToInt(extent[0][1]);
   // Window j holds ages [j w, (j + 1) w), age = end - time_us (the frame's rule, alerts.h).
-  std::string sql = "SELECT " + (by.empty() ? std::string("''") : by) + ", intDiv(" +
+  std::string sql = "SELECT " + (by.empty() ? std::string("''") : by) + " AS g, intDiv(" +
                     std::to_string(end) + " - time_us, " + std::to_string(window_us) + ") AS j, " +
                     (revenue ? "sum(revenue)" : "toFloat64(count())") + " FROM " +
                     Table("events") + " FINAL WHERE time_us > " +
                     std::to_string(end - window_us * windows);
   if (!revenue) sql += " AND event = " + QuoteString(metric.substr(metric.find(':') + 1));
-  sql += " GROUP BY 1, j FORMAT TSV";
+  sql += " GROUP BY g, j FORMAT TSV";  // 18.16 has no positional GROUP BY
   FW_ASSIGN_OR_RETURN(auto rows, QueryRows(sql));
   for (const auto& row : rows) {
     if (row.size() != 3) return Internal("unexpected answer to the alert windows");

@@ -146,11 +146,14 @@ void Server::Impl::EvaluateAlerts() {
       if (!rule_signals.ok()) {
         // The rule keeps its last state; the failure is counted and logged, never a resolve.
         ++alert_eval_failures;
-        if (!options.quiet) {
+        if (!options.quiet && alert_rules_failing.insert(rule.name).second) {  // once per outage
           std::fprintf(stderr, "flywheel serve: alert rule '%s' not evaluated: %s\n",
                        rule.name.c_str(), rule_signals.status().message().c_str());
         }
         continue;
+      }
+      if (alert_rules_failing.erase(rule.name) && !options.quiet) {
+        std::fprintf(stderr, "flywheel serve: alert rule '%s' evaluated again\n", rule.name.c_str());
       }
       for (AlertSignal& s : *rule_signals) signals.push_back(std::move(s));
     }

@@ -71,6 +71,7 @@ struct Server::Impl {
   bool stopped = false;         // guarded by stop_mu
   std::atomic<int64_t> frame_reload_failures{0};
   std::atomic<int64_t> alert_eval_failures{0};  // user rules whose metrics could not be read
+  std::set<std::string> alert_rules_failing;     // background thread only: logged as failing
   int64_t started_us = 0;
 
   // Loads the frame now through `reader` (no workspace_mu: commits go on meanwhile).

@@ -7,6 +7,8 @@
   serve_client.py raw URL KEY BODY_FILE                  POST BODY_FILE to /v1/events; print
                                                         {"status": N, "body": ...}
   serve_client.py get URL KEY PATH OUT                   GET PATH into OUT; print the status
+  serve_client.py postjson URL KEY PATH JSON             POST the JSON text to PATH; print the
+                                                        status
   serve_client.py stream URL KEY PREFIX START BATCH LOG  post batches of unique events (user
                                                         PREFIX-<n>) until the server goes away,
                                                         appending each acknowledged batch's
@@ -88,6 +90,9 @@ def main():
         status, body = request(url, key, "GET", sys.argv[4])
         with open(sys.argv[5], "w") as f:
             f.write(body)
+        print(status)
+    elif cmd == "postjson":
+        status, _ = request(url, key, "POST", sys.argv[4], sys.argv[5].encode())
         print(status)
     elif cmd == "stream":
         stream(url, key, sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7])

@@ -85,7 +85,7 @@ ch() {  # ch PORT SQL: one TSV answer from ClickHouse
 start_serve() {
   local log=$1
   shift
-  "$fw" "$@" serve --port 0 --frame-reload-ms 100 >"$log" 2>&1 &
+  "$fw" "$@" serve --port 0 --frame-reload-ms 100 --alert-interval-ms 200 >"$log" 2>&1 &
   started_pid=$!
   serve_pids+=("$started_pid")
   started_url=""
@@ -264,6 +264,38 @@ for name in single cluster; do
     pass "$name /v1/summary KPIs: $(cat "$work/summary_$name.kpi")"
   else
     fail "$name /v1/summary: HTTP $code $(cat "$work/summary_$name.kpi") vs $(cat "$work/summary_embedded.kpi")"
+  fi
+done
+
+# Alert rules: evaluated through ClickHouse, they must give the embedded server's states.
+rules=('{"name":"views_by_channel","metric":"conversion:view","by":"channel","window":"1d","drop":"30%"}'
+       '{"name":"revenue_ewma","metric":"revenue","window":"12h","anomaly":"ewma"}'
+       '{"name":"purchases_cusum","metric":"conversion:purchase","window":"1d","anomaly":"cusum"}')
+for name in embedded single cluster; do
+  case $name in embedded) url=$emb_url key=$emb_key ;; single) url=$single_url key=$single_key ;;
+                cluster) url=$cluster_url key=$cluster_key ;; esac
+  for rule in "${rules[@]}"; do
+    code=$($client postjson "$url" "$key" /v1/alerts/rules "$rule")
+    [ "$code" = 201 ] || fail "$name: POST /v1/alerts/rules $rule answered $code"
+  done
+done
+sleep 1.5  # several alert rounds (every 200 ms)
+alert_states() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps({"firing": d["firing"], "alerts": [{k: a[k] for k in ("name","kind","state","message","value")} for a in d["alerts"]]}))' "$1"
+}
+$client get "$emb_url" "$emb_key" /v1/alerts "$work/alerts_embedded.json" >/dev/null
+alert_states "$work/alerts_embedded.json" >"$work/alerts_embedded.states"
+n_alerts=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["alerts"]))' "$work/alerts_embedded.json")
+for name in single cluster; do
+  url_var=${name}_url
+  key_var=${name}_key
+  $client get "${!url_var}" "${!key_var}" /v1/alerts "$work/alerts_$name.json" >/dev/null
+  alert_states "$work/alerts_$name.json" >"$work/alerts_$name.states" 2>/dev/null
+  if [ "${n_alerts:-0}" -ge 4 ] &&
+     $compare "$work/alerts_embedded.states" "$work/alerts_$name.states" "$name alerts" >"$work/alerts_$name.diff"; then
+    pass "$name /v1/alerts: the embedded server's $n_alerts alert states and messages"
+  else
+    fail "$name /v1/alerts ($n_alerts on embedded): $(head -5 "$work/alerts_$name.diff")"
   fi
 done
 
