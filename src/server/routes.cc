@@ -362,9 +362,11 @@ void Server::Impl::RegisterRoutes() {
   }));
 
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    auto snapshot = frame.Get();
-    metrics.SetGauge("flywheel_frame_events", static_cast<double>(snapshot->num_events()));
-    metrics.SetGauge("flywheel_frame_users", static_cast<double>(snapshot->num_users()));
+    if (analytics_source->UsesHotFrame()) {  // on ClickHouse there is no frame to measure
+      auto snapshot = frame.Get();
+      metrics.SetGauge("flywheel_frame_events", static_cast<double>(snapshot->num_events()));
+      metrics.SetGauge("flywheel_frame_users", static_cast<double>(snapshot->num_users()));
+    }
     {
       std::lock_guard<std::mutex> lock(alerts_mu);
       for (const auto& [name, firing] : alerts.States()) {

@@ -4,7 +4,8 @@
 // reload, alert checks) and routes.cc (HTTP handlers).
 //
 // Lock order: workspace_mu before alerts_mu and before BanditService's own mutex;
-// experiments_mu and exposed_mu are leaves;
+// experiments_mu and exposed_mu are leaves; the event sinks take workspace_mu holding none of
+// the others (ClickHouseEventSink only for the rejects, after its INSERT);
 // HotFrame and Metrics lock internally and are never held while taking another lock.
 #pragma once
 
