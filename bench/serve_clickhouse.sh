@@ -9,7 +9,8 @@
 # ClickHouse through `ingest --backend`), then wrk (-t2 -c CONNS, default 32) posts 100 events
 # per request with unique event_ids for SECONDS (default 6) to each server in turn, ROUNDS times
 # (default 2). Events/s = the server's events_accepted_since_start delta over the run; the
-# ClickHouse counts are checked at the end. ClickHouse: scripts/clickhouse-local-cluster.sh on
+# ClickHouse counts are checked at the end. SERVE_THREADS (default 8, serve's default) sets
+# serve --threads, which bounds how many batches one group can hold. ClickHouse: scripts/clickhouse-local-cluster.sh on
 # loopback (FW_CH_PORT_OFFSET, default 950); every process is stopped by PID.
 set -euo pipefail
 fw=$(realpath "$1")
@@ -48,7 +49,7 @@ for name in embedded single cluster; do
                python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
   args=(--db "$db")
   [ -n "${backend[$name]}" ] && args+=(--backend "${backend[$name]}")
-  "$fw" "${args[@]}" serve --port 0 >"$work/serve_$name.log" 2>&1 &
+  "$fw" "${args[@]}" serve --port 0 --threads "${SERVE_THREADS:-8}" >"$work/serve_$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do
     url[$name]=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/serve_$name.log" | head -1)
