@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "row_binary.h"
+
 namespace fw::clickhouse {
 namespace {
 
@@ -33,24 +35,6 @@ constexpr const char* kByUserColumns =
 std::string MergeTreeSql(const std::string& table) {
   return "CREATE TABLE IF NOT EXISTS " + table + " " + kEventColumns +
          " ENGINE = ReplacingMergeTree ORDER BY (user_id, time_us, key_hi, key_lo)";
-}
-
-void AppendString(std::string& out, std::string_view text) {
-  uint64_t n = text.size();
-  do {  // LEB128 length, as RowBinary wants
-    uint8_t byte = n & 0x7f;
-    n >>= 7;
-    if (n) byte |= 0x80;
-    out.push_back(static_cast<char>(byte));
-  } while (n);
-  out.append(text);
-}
-
-template <typename T>
-void AppendFixed(std::string& out, T value) {
-  char bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T));  // little-endian host, as RowBinary wants
-  out.append(bytes, sizeof(T));
 }
 
 }  // namespace
@@ -95,12 +79,6 @@ Status Backend::EnsureSchema() {
 
 Result<int64_t> Backend::UploadEvents(store::Workspace& staging, int64_t chunk_rows) {
   FW_ASSIGN_OR_RETURN(const int64_t total, staging.QueryInt("SELECT count(*) FROM events"));
-  // Synchronous distributed inserts: the command returns only once every shard holds its rows,
-  // and a shard that is down fails the insert instead of queueing it.
-  const std::vector<std::string> settings = {"insert_distributed_sync=1"};
-  const std::string insert = "INSERT INTO " + Table("events") +
-                             " (user_id, time_us, event, channel, campaign, revenue, key_hi, "
-                             "key_lo) FORMAT RowBinary";
   int64_t sent = 0;
   for (int64_t begin = 0; begin < total; begin += chunk_rows) {
     FW_ASSIGN_OR_RETURN(
@@ -115,23 +93,32 @@ Result<int64_t> Backend::UploadEvents(store::Workspace& staging, int64_t chunk_r
       auto text = [&](size_t i) -> std::string_view {
         return row[i] ? std::string_view(*row[i]) : std::string_view();
       };
-      AppendString(body, text(0));
-      AppendFixed<int64_t>(body, std::strtoll(std::string(text(1)).c_str(), nullptr, 10));
-      AppendString(body, text(2));
-      AppendString(body, text(3));
-      AppendString(body, text(4));
       // DuckDB prints the shortest round-trip text, so strtod gives back the same double.
-      AppendFixed<double>(body, std::strtod(std::string(text(5)).c_str(), nullptr));
-      AppendFixed<uint64_t>(body, std::strtoull(std::string(text(6)).c_str(), nullptr, 10));
-      AppendFixed<uint64_t>(body, std::strtoull(std::string(text(7)).c_str(), nullptr, 10));
+      AppendEventRow(body, {.user_id = text(0),
+                            .time_us = std::strtoll(std::string(text(1)).c_str(), nullptr, 10),
+                            .event = text(2),
+                            .channel = text(3),
+                            .campaign = text(4),
+                            .revenue = std::strtod(std::string(text(5)).c_str(), nullptr),
+                            .key_hi = std::strtoull(std::string(text(6)).c_str(), nullptr, 10),
+                            .key_lo = std::strtoull(std::string(text(7)).c_str(), nullptr, 10)});
     }
-    FW_RETURN_IF_ERROR(client_.Insert(insert, body, settings)
-                           .WithContext("sending events " + std::to_string(begin + 1) + ".." +
-                                        std::to_string(begin + static_cast<int64_t>(
-                                                                    rows.rows.size()))));
+    FW_RETURN_IF_ERROR(InsertRowBinary(body).WithContext(
+        "sending events " + std::to_string(begin + 1) + ".." +
+        std::to_string(begin + static_cast<int64_t>(rows.rows.size()))));
     sent += static_cast<int64_t>(rows.rows.size());
   }
   return sent;
+}
+
+Status Backend::InsertRowBinary(const std::string& body) {
+  // Synchronous distributed inserts: the call returns only once every shard holds its rows,
+  // and a shard that is down fails the insert instead of queueing it.
+  const std::vector<std::string> settings = {"insert_distributed_sync=1"};
+  return client_.Insert("INSERT INTO " + Table("events") +
+                            " (user_id, time_us, event, channel, campaign, revenue, key_hi, "
+                            "key_lo) FORMAT RowBinary",
+                        body, settings);
 }
 
 Result<std::vector<std::vector<std::string>>> Backend::QueryRows(

@@ -16,7 +16,41 @@
 
 #include "flywheel/core/result.h"
 
+#include "flywheel/clickhouse/backend.h"
+
 namespace fw::clickhouse {
+
+// Appends `text` as RowBinary String: its LEB128 length, then the bytes.
+inline void AppendString(std::string& out, std::string_view text) {
+  uint64_t n = text.size();
+  do {
+    uint8_t byte = n & 0x7f;
+    n >>= 7;
+    if (n) byte |= 0x80;
+    out.push_back(static_cast<char>(byte));
+  } while (n);
+  out.append(text);
+}
+
+// Appends a fixed-width number (little-endian host, as RowBinary wants).
+template <typename T>
+void AppendFixed(std::string& out, T value) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &value, sizeof(T));
+  out.append(bytes, sizeof(T));
+}
+
+// Appends one row of the events table, in its column order.
+inline void AppendEventRow(std::string& out, const EventRow& row) {
+  AppendString(out, row.user_id);
+  AppendFixed<int64_t>(out, row.time_us);
+  AppendString(out, row.event);
+  AppendString(out, row.channel);
+  AppendString(out, row.campaign);
+  AppendFixed<double>(out, row.revenue);
+  AppendFixed<uint64_t>(out, row.key_hi);
+  AppendFixed<uint64_t>(out, row.key_lo);
+}
 
 // Reads RowBinary values from [data, data + size); each read says whether its bytes were there.
 class RowReader {

@@ -155,34 +155,40 @@ Result<std::vector<StreamBatchResult>> StreamIngester::AppendPrepared(
     }
   }
   if (merged.num_rows > 0) FW_RETURN_IF_ERROR(impl_->workspace->Append(spec.table, merged));
-  if (num_rejects > 0) {
-    // Same layout as ingest.cc's rejects rows: kind, source, line, column, reason, message, raw.
-    store::RowBatch rb;
-    using store::ColumnType;
-    for (const char* name : {"kind", "source"}) rb.AddColumn(name, ColumnType::kVarchar);
-    rb.AddColumn("line", ColumnType::kBigint);
-    for (const char* name : {"column", "reason", "message", "raw"}) {
-      rb.AddColumn(name, ColumnType::kVarchar);
-    }
-    rb.AddColumn("rejected_at", ColumnType::kTimestamp);
-    const std::string_view kind_name = TableKindName(impl_->kind);
-    for (const PreparedBatch* p : batches) {
-      for (size_t i = 0; i < p->rejects.size(); ++i) {
-        const StreamReject& r = p->rejects[i];
-        rb.columns[0].text.push_back(kind_name);
-        rb.columns[1].text.push_back(p->source);
-        rb.columns[2].ints.push_back(static_cast<int64_t>(r.line));
-        rb.columns[3].text.push_back(r.column);
-        rb.columns[4].text.push_back(r.reason);
-        rb.columns[5].text.push_back(r.message);
-        rb.columns[6].text.push_back(p->raw_rejects[i]);
-        rb.columns[7].ints.push_back(p->now_us);
-      }
-    }
-    rb.num_rows = num_rejects;
-    FW_RETURN_IF_ERROR(impl_->workspace->Append("rejects", rb));
-  }
+  if (num_rejects > 0) FW_RETURN_IF_ERROR(AppendRejects(*impl_->workspace, impl_->kind, batches));
   return results;
+}
+
+Status StreamIngester::AppendRejects(store::Workspace& workspace, TableKind kind,
+                                     const std::vector<PreparedBatch*>& batches) {
+  size_t num_rejects = 0;
+  for (const PreparedBatch* p : batches) num_rejects += p->rejects.size();
+  if (num_rejects == 0) return OkStatus();
+  // Same layout as ingest.cc's rejects rows: kind, source, line, column, reason, message, raw.
+  store::RowBatch rb;
+  using store::ColumnType;
+  for (const char* name : {"kind", "source"}) rb.AddColumn(name, ColumnType::kVarchar);
+  rb.AddColumn("line", ColumnType::kBigint);
+  for (const char* name : {"column", "reason", "message", "raw"}) {
+    rb.AddColumn(name, ColumnType::kVarchar);
+  }
+  rb.AddColumn("rejected_at", ColumnType::kTimestamp);
+  const std::string_view kind_name = TableKindName(kind);
+  for (const PreparedBatch* p : batches) {
+    for (size_t i = 0; i < p->rejects.size(); ++i) {
+      const StreamReject& r = p->rejects[i];
+      rb.columns[0].text.push_back(kind_name);
+      rb.columns[1].text.push_back(p->source);
+      rb.columns[2].ints.push_back(static_cast<int64_t>(r.line));
+      rb.columns[3].text.push_back(r.column);
+      rb.columns[4].text.push_back(r.reason);
+      rb.columns[5].text.push_back(r.message);
+      rb.columns[6].text.push_back(p->raw_rejects[i]);
+      rb.columns[7].ints.push_back(p->now_us);
+    }
+  }
+  rb.num_rows = num_rejects;
+  return workspace.Append("rejects", rb);
 }
 
 Result<StreamBatchResult> StreamIngester::AppendJsonLines(std::string_view bytes,

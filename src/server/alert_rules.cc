@@ -77,48 +77,15 @@ Status CheckCommon(const std::string& name, const std::string& metric, const std
   return OkStatus();
 }
 
-// The per-window sums of the rule's metric for each group over the last `windows` windows,
-// oldest first.
-std::map<uint32_t, std::vector<double>> WindowSums(const AlertRule& rule,
-                                                   const store::EventFrame& frame, int windows,
-                                                   bool* found) {
-  std::map<uint32_t, std::vector<double>> out;
-  *found = false;
-  if (frame.num_events() == 0 || rule.window_us <= 0) return out;
-  std::optional<uint32_t> event;
-  if (rule.metric != "revenue") {
-    event = frame.events.Find(rule.metric.substr(rule.metric.find(':') + 1));
-    if (!event) return out;
-  }
-  *found = true;
-  const std::vector<uint32_t>* group_col = rule.by == "channel"    ? &frame.channel
-                                           : rule.by == "campaign" ? &frame.campaign
-                                                                   : nullptr;
-  const int64_t end = frame.max_time_us;
-  const int64_t w = rule.window_us;
-  for (size_t i = 0; i < frame.num_events(); ++i) {
-    if (event && frame.event[i] != *event) continue;
-    const int64_t age = end - frame.time_us[i];  // >= 0; window j holds ages [j w, (j + 1) w)
-    const int64_t j = age / w;
-    if (j >= windows) continue;
-    auto& sums = out[group_col ? (*group_col)[i] : 0];
-    if (sums.empty()) sums.assign(static_cast<size_t>(windows), 0.0);
-    sums[static_cast<size_t>(windows - 1 - j)] += event ? 1.0 : frame.revenue[i];
-  }
-  return out;
-}
-
-std::string InstanceName(const AlertRule& rule, const store::EventFrame& frame, uint32_t code) {
+std::string InstanceName(const AlertRule& rule, const std::string& label) {
   if (rule.by.empty()) return rule.name;
-  const store::Dictionary& dict = rule.by == "channel" ? frame.channels : frame.campaigns;
-  return rule.name + "[" + rule.by + "=" + (code ? dict.Value(code) : "none") + "]";
+  return rule.name + "[" + rule.by + "=" + label + "]";
 }
 
-std::vector<AlertSignal> AnomalySignals(const AlertRule& rule, const store::EventFrame& frame) {
+Result<std::vector<AlertSignal>> AnomalySignals(const AlertRule& rule, const WindowSumsFn& sums_of) {
   std::vector<AlertSignal> out;
   constexpr int kWindows = kAnomalyBaselineWindows + kAnomalyMonitoredWindows;
-  bool found = false;
-  const auto groups = WindowSums(rule, frame, kWindows, &found);
+  FW_ASSIGN_OR_RETURN(const WindowSeries groups, sums_of(rule.metric, rule.by, rule.window_us, kWindows));
   ControlChartParams params;
   params.kind = rule.kind == "cusum" ? ControlChartParams::Kind::kCusum
                                      : ControlChartParams::Kind::kEwma;
@@ -127,7 +94,7 @@ std::vector<AlertSignal> AnomalySignals(const AlertRule& rule, const store::Even
   params.k = rule.k;
   params.h = rule.h;
   params.count_floor = rule.metric != "revenue";
-  for (const auto& [code, sums] : groups) {
+  for (const auto& [label, sums] : groups) {
     const std::vector<double> baseline(sums.begin(), sums.begin() + kAnomalyBaselineWindows);
     const std::vector<double> monitored(sums.begin() + kAnomalyBaselineWindows, sums.end());
     double mean = 0;
@@ -145,7 +112,7 @@ std::vector<AlertSignal> AnomalySignals(const AlertRule& rule, const store::Even
                   now.out_of_control ? (now.direction > 0 ? "; above its control limit"
                                                           : "; below its control limit")
                                      : "");
-    out.push_back({InstanceName(rule, frame, code), rule.kind, now.out_of_control, buf,
+    out.push_back({InstanceName(rule, label), rule.kind, now.out_of_control, buf,
                    now.direction * now.statistic});
   }
   return out;
@@ -305,13 +272,45 @@ Status RemoveAlertRule(store::Workspace& workspace, const std::string& name) {
   return workspace.Execute("DELETE FROM alert_rules WHERE name = ?", {name});
 }
 
-std::vector<AlertSignal> RuleSignals(const AlertRule& rule, const store::EventFrame& frame) {
-  if (rule.kind == "ewma" || rule.kind == "cusum") return AnomalySignals(rule, frame);
+WindowSeries FrameWindowSums(const store::EventFrame& frame, const std::string& metric,
+                             const std::string& by, int64_t window_us, int windows) {
+  WindowSeries out;
+  if (frame.num_events() == 0 || window_us <= 0 || windows <= 0) return out;
+  std::optional<uint32_t> event;
+  if (metric != "revenue") {
+    event = frame.events.Find(metric.substr(metric.find(':') + 1));
+    if (!event) return out;
+  }
+  const std::vector<uint32_t>* group_col = by == "channel"    ? &frame.channel
+                                           : by == "campaign" ? &frame.campaign
+                                                              : nullptr;
+  const store::Dictionary* dict = by == "channel" ? &frame.channels : &frame.campaigns;
+  const int64_t end = frame.max_time_us;
+  // Summed by code first (no string per event), labelled at the end.
+  std::map<uint32_t, std::vector<double>> by_code;
+  for (size_t i = 0; i < frame.num_events(); ++i) {
+    if (event && frame.event[i] != *event) continue;
+    const int64_t age = end - frame.time_us[i];  // >= 0; window j holds ages [j w, (j + 1) w)
+    const int64_t j = age / window_us;
+    if (j >= windows) continue;
+    auto& sums = by_code[group_col ? (*group_col)[i] : 0];
+    if (sums.empty()) sums.assign(static_cast<size_t>(windows), 0.0);
+    sums[static_cast<size_t>(windows - 1 - j)] += event ? 1.0 : frame.revenue[i];
+  }
+  for (auto& [code, sums] : by_code) {
+    const std::string label = !group_col ? "" : code ? dict->Value(code) : "none";
+    out[label] = std::move(sums);
+  }
+  return out;
+}
+
+Result<std::vector<AlertSignal>> RuleSignals(const AlertRule& rule, const WindowSumsFn& sums_of) {
+  if (rule.kind == "ewma" || rule.kind == "cusum") return AnomalySignals(rule, sums_of);
   std::vector<AlertSignal> out;
   // The newest window against the kRuleBaselineWindows before it.
-  bool found = false;
-  const auto groups = WindowSums(rule, frame, kRuleBaselineWindows + 1, &found);
-  for (const auto& [code, sums] : groups) {
+  FW_ASSIGN_OR_RETURN(const WindowSeries groups,
+                      sums_of(rule.metric, rule.by, rule.window_us, kRuleBaselineWindows + 1));
+  for (const auto& [label, sums] : groups) {
     const double last = sums.back();
     double baseline = 0;
     for (size_t j = 0; j + 1 < sums.size(); ++j) baseline += sums[j];
@@ -322,9 +321,17 @@ std::vector<AlertSignal> RuleSignals(const AlertRule& rule, const store::EventFr
     std::snprintf(buf, sizeof buf, "%s: %.1f in the last window of data vs %.1f per window over "
                   "the %d before (%+.0f%%; fires at -%.0f%%)", rule.metric.c_str(), last,
                   mean, kRuleBaselineWindows, -100.0 * drop, 100.0 * rule.drop_share);
-    out.push_back({InstanceName(rule, frame, code), "drop", drop >= rule.drop_share, buf, drop});
+    out.push_back({InstanceName(rule, label), "drop", drop >= rule.drop_share, buf, drop});
   }
   return out;
+}
+
+std::vector<AlertSignal> RuleSignals(const AlertRule& rule, const store::EventFrame& frame) {
+  auto signals = RuleSignals(rule, [&frame](const std::string& metric, const std::string& by,
+                                            int64_t window_us, int windows) -> Result<WindowSeries> {
+    return FrameWindowSums(frame, metric, by, window_us, windows);
+  });
+  return signals.ok() ? std::move(*signals) : std::vector<AlertSignal>();
 }
 
 }  // namespace fw::server

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -24,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "flywheel/core/result.h"
 #include "flywheel/server/alert_rules.h"
 #include "flywheel/store/event_frame.h"
 
@@ -71,8 +73,23 @@ class AlertEngine {
   std::map<std::string, State> states_;
 };
 
-// The signals of one user rule over `frame` (none when the metric's event is absent or the
-// baseline is too small). Defined in alert_rules.cc. Pure; O(num_events).
+// The per-window sums of an alert metric (conversion:<event> counts or revenue) for each
+// series: label ("" without `by`; else the channel or campaign value, "none" when absent) ->
+// the last `windows` windows of `window_us` ending at the newest event, oldest first. No series
+// when the event never occurs. Each data source computes it (the frame, or ClickHouse).
+using WindowSeries = std::map<std::string, std::vector<double>>;
+using WindowSumsFn = std::function<Result<WindowSeries>(
+    const std::string& metric, const std::string& by, int64_t window_us, int windows)>;
+
+// WindowSums over the hot frame. Pure; O(num_events). Defined in alert_rules.cc.
+WindowSeries FrameWindowSums(const store::EventFrame& frame, const std::string& metric,
+                             const std::string& by, int64_t window_us, int windows);
+
+// The signals of one user rule (none when the metric's event is absent or the baseline is too
+// small), from the sums `sums_of` gives; its error is returned. Defined in alert_rules.cc.
+Result<std::vector<AlertSignal>> RuleSignals(const AlertRule& rule, const WindowSumsFn& sums_of);
+
+// RuleSignals over `frame`. Pure; O(num_events).
 std::vector<AlertSignal> RuleSignals(const AlertRule& rule, const store::EventFrame& frame);
 
 }  // namespace fw::server

@@ -43,8 +43,7 @@ Result<int> ParseInt(const std::string& text, const std::string& name) {
 
 }  // namespace
 
-Result<json> RetentionJson(const store::EventFrame& frame, const QueryParams& params) {
-  FW_RETURN_IF_ERROR(NeedEvents(frame));
+Result<analytics::RetentionDefinition> ParseRetentionQuery(const QueryParams& params) {
   analytics::RetentionDefinition def;
   FW_ASSIGN_OR_RETURN(def.period, analytics::ParsePeriod(Param(params, "period", "week")));
   FW_ASSIGN_OR_RETURN(def.mode, analytics::ParseRetentionMode(Param(params, "mode", "recurring")));
@@ -52,10 +51,21 @@ Result<json> RetentionJson(const store::EventFrame& frame, const QueryParams& pa
   def.start_event = Param(params, "start_event", "");
   def.return_event = Param(params, "return_event", "");
   FW_RETURN_IF_ERROR(def.Validate());
+  return def;
+}
+
+Result<json> RetentionJson(const store::EventFrame& frame, const QueryParams& params) {
+  FW_RETURN_IF_ERROR(NeedEvents(frame));
+  FW_ASSIGN_OR_RETURN(const auto def, ParseRetentionQuery(params));
   if (!def.start_event.empty()) {
     FW_RETURN_IF_ERROR(analytics::FindEventCode(frame, def.start_event).status());
   }
   FW_ASSIGN_OR_RETURN(const auto result, analytics::ComputeRetention(frame, def, {}, nullptr));
+  return RetentionToJson(def, result);
+}
+
+json RetentionToJson(const analytics::RetentionDefinition& def,
+                     const analytics::RetentionResult& result) {
   const auto& table = result.groups[0];
   json cohorts = json::array();
   for (const auto& cohort : table.cohorts) {
@@ -75,8 +85,7 @@ Result<json> RetentionJson(const store::EventFrame& frame, const QueryParams& pa
               {"average", average}};
 }
 
-Result<json> FunnelJson(const store::EventFrame& frame, const QueryParams& params) {
-  FW_RETURN_IF_ERROR(NeedEvents(frame));
+Result<analytics::FunnelDefinition> ParseFunnelQuery(const QueryParams& params) {
   analytics::FunnelDefinition def;
   const std::string steps = Param(params, "steps", "");
   size_t start = 0;
@@ -96,8 +105,18 @@ Result<json> FunnelJson(const store::EventFrame& frame, const QueryParams& param
                       analytics::ParseDurationMicros(Param(params, "window", "7d"), "window"));
   FW_ASSIGN_OR_RETURN(def.order, analytics::ParseFunnelOrder(Param(params, "order", "ordered")));
   FW_RETURN_IF_ERROR(def.Validate());
+  return def;
+}
+
+Result<json> FunnelJson(const store::EventFrame& frame, const QueryParams& params) {
+  FW_RETURN_IF_ERROR(NeedEvents(frame));
+  FW_ASSIGN_OR_RETURN(const auto def, ParseFunnelQuery(params));
   FW_RETURN_IF_ERROR(analytics::FindEventCode(frame, def.steps[0]).status());
   FW_ASSIGN_OR_RETURN(const auto result, analytics::ComputeFunnel(frame, def, {}, nullptr));
+  return FunnelToJson(def, result);
+}
+
+json FunnelToJson(const analytics::FunnelDefinition& def, const analytics::FunnelResult& result) {
   const auto& table = result.groups[0];
   json out_steps = json::array();
   for (const auto& step : table.steps) {
@@ -116,12 +135,22 @@ Result<json> FunnelJson(const store::EventFrame& frame, const QueryParams& param
               {"in_progress", table.in_progress}};
 }
 
-Result<json> LifecycleJson(const store::EventFrame& frame, const QueryParams& params) {
-  FW_RETURN_IF_ERROR(NeedEvents(frame));
+Result<analytics::LifecycleDefinition> ParseLifecycleQuery(const QueryParams& params) {
   analytics::LifecycleDefinition def;
   FW_ASSIGN_OR_RETURN(def.period, analytics::ParsePeriod(Param(params, "period", "week")));
   def.event = Param(params, "event", "");
+  return def;
+}
+
+Result<json> LifecycleJson(const store::EventFrame& frame, const QueryParams& params) {
+  FW_RETURN_IF_ERROR(NeedEvents(frame));
+  FW_ASSIGN_OR_RETURN(const auto def, ParseLifecycleQuery(params));
   FW_ASSIGN_OR_RETURN(const auto tables, analytics::ComputeLifecycle(frame, def, {}, nullptr));
+  return LifecycleToJson(def, tables);
+}
+
+json LifecycleToJson(const analytics::LifecycleDefinition& def,
+                     const std::vector<analytics::LifecycleTable>& tables) {
   json periods = json::array();
   for (const auto& p : tables[0].periods) {
     periods.push_back({{"start", FormatDate(p.start_day)}, {"new", p.new_users},
@@ -133,10 +162,7 @@ Result<json> LifecycleJson(const store::EventFrame& frame, const QueryParams& pa
   return json{{"period", analytics::PeriodName(def.period)}, {"periods", periods}};
 }
 
-Result<json> AcquisitionJson(const store::EventFrame& frame,
-                             const std::vector<analytics::SpendRow>& spend,
-                             const QueryParams& params) {
-  FW_RETURN_IF_ERROR(NeedEvents(frame));
+Result<analytics::AcquisitionDefinition> ParseAcquisitionQuery(const QueryParams& params) {
   analytics::AcquisitionDefinition def;
   FW_ASSIGN_OR_RETURN(def.period, analytics::ParsePeriod(Param(params, "period", "week")));
   def.purchase_event = Param(params, "purchase_event", "purchase");
@@ -145,8 +171,21 @@ Result<json> AcquisitionJson(const store::EventFrame& frame,
   FW_ASSIGN_OR_RETURN(def.conversion_window_us,
                       analytics::ParseDurationMicros(Param(params, "window", "30d"), "window"));
   FW_RETURN_IF_ERROR(def.Validate());
+  return def;
+}
+
+Result<json> AcquisitionJson(const store::EventFrame& frame,
+                             const std::vector<analytics::SpendRow>& spend,
+                             const QueryParams& params) {
+  FW_RETURN_IF_ERROR(NeedEvents(frame));
+  FW_ASSIGN_OR_RETURN(const auto def, ParseAcquisitionQuery(params));
   FW_ASSIGN_OR_RETURN(const auto result,
                       analytics::ComputeAcquisition(frame, spend, def, nullptr));
+  return AcquisitionToJson(def, result);
+}
+
+json AcquisitionToJson(const analytics::AcquisitionDefinition& def,
+                       const analytics::AcquisitionResult& result) {
   json channels = json::array();
   for (const auto& c : result.channels) {
     json row = {{"channel", c.channel},

@@ -29,28 +29,29 @@
 #include "flywheel/core/result.h"
 #include "flywheel/ingest/stream_ingest.h"
 #include "flywheel/store/workspace.h"
+#include "event_sink.h"
 
 namespace fw::server {
 
-class EventCollector {
+class EventCollector : public EventSink {
  public:
   // `workspace` and `workspace_mu` (which guards it) must outlive the collector.
   static Result<std::unique_ptr<EventCollector>> Start(store::Workspace& workspace,
                                                        std::mutex& workspace_mu,
                                                        int64_t commit_window_us);
-  ~EventCollector();
+  ~EventCollector() override;
 
   // Validates, dedups and durably appends the JSON Lines `ndjson`; blocks until committed.
-  Result<ingest::StreamBatchResult> Submit(std::string ndjson, std::string source);
+  Result<ingest::StreamBatchResult> Submit(std::string ndjson, std::string source) override;
 
   // Queues one exposure row (a JSON object line) for the next commit; does not wait.
   void LogExposure(std::string json_line);
 
   // Flushes what is pending and stops the committer thread. Idempotent.
-  void Stop();
+  void Stop() override;
 
   // Events committed since the last call (for the hot frame's reload trigger).
-  int64_t TakeNewEvents() { return new_events_.exchange(0); }
+  int64_t TakeNewEvents() override { return new_events_.exchange(0); }
 
  private:
   struct Pending {

@@ -44,9 +44,38 @@ Result<store::QueryResult> ExposureRows(store::Workspace& workspace, const std::
       {name});
 }
 
+ExposureMetricsFn FrameExposureMetrics(const store::EventFrame& frame) {
+  return [&frame](const std::vector<std::string>& user_ids, const std::vector<int64_t>& exposure_us,
+                  std::vector<ex::ResolvedMetric>& metrics,
+                  int64_t window_us) -> Result<ex::ExposureMetricValues> {
+    // Frame user ids -> dense index. A hash map: the frame is not guaranteed sorted by id.
+    std::unordered_map<std::string_view, int64_t> by_id;
+    by_id.reserve(frame.user_ids.size());
+    for (size_t u = 0; u < frame.user_ids.size(); ++u) {
+      by_id[frame.user_ids[u]] = static_cast<int64_t>(u);
+    }
+    std::vector<int64_t> frame_user(user_ids.size(), -1);
+    for (size_t i = 0; i < user_ids.size(); ++i) {
+      if (user_ids[i].empty()) continue;
+      if (auto f = by_id.find(user_ids[i]); f != by_id.end()) frame_user[i] = f->second;
+    }
+    auto code_of = [&](const std::string& event) {
+      auto c = frame.events.Find(event);
+      return c ? *c : ex::kAbsentEvent;
+    };
+    for (ex::ResolvedMetric& rm : metrics) {
+      rm.event_code = code_of(rm.spec.event);
+      rm.denominator_code = code_of(rm.spec.denominator);
+    }
+    ex::EventColumns cols{.user_offsets = frame.user_offsets, .time_us = frame.time_us,
+                          .event = frame.event, .revenue = frame.revenue};
+    return ex::ComputeExposureMetrics(cols, frame_user, exposure_us, metrics, window_us, 2);
+  };
+}
+
 Result<json> ExperimentResults(const std::optional<ex::ExperimentDefinition>& def,
                                const std::string& name, const store::QueryResult& exposures,
-                               const store::EventFrame& frame, const ResultsQuery& query) {
+                               const ResultsQuery& query, const ExposureMetricsFn& metric_values) {
   std::vector<std::string> metric_texts = query.metrics;
   if (metric_texts.empty() && def) metric_texts = def->metrics;
   if (metric_texts.empty()) {
@@ -76,14 +105,9 @@ Result<json> ExperimentResults(const std::optional<ex::ExperimentDefinition>& de
   }
   std::map<std::string, uint32_t> index;
   for (size_t i = 0; i < arms.size(); ++i) index[arms[i]] = static_cast<uint32_t>(i);
-  // Frame user ids -> dense index. A hash map: the frame is not guaranteed sorted by id.
-  std::unordered_map<std::string_view, int64_t> by_id;
-  by_id.reserve(frame.user_ids.size());
-  for (size_t u = 0; u < frame.user_ids.size(); ++u) {
-    by_id[frame.user_ids[u]] = static_cast<int64_t>(u);
-  }
   const size_t n = exposures.rows.size();
-  std::vector<int64_t> frame_user(n, -1), exposure_us(n, 0);
+  std::vector<std::string> user_ids(n);
+  std::vector<int64_t> exposure_us(n, 0);
   std::vector<uint32_t> arm_of_user(n, ex::kNoArm);
   int64_t excluded = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -100,25 +124,16 @@ Result<json> ExperimentResults(const std::optional<ex::ExperimentDefinition>& de
     }
     arm_of_user[i] = it->second;
     exposure_us[i] = std::stoll(row[2].value_or("0"));
-    if (auto f = by_id.find(row[0].value_or("")); f != by_id.end()) frame_user[i] = f->second;
+    user_ids[i] = row[0].value_or("");
   }
   std::vector<ex::ResolvedMetric> resolved;
   for (const auto& text : metric_texts) {
     FW_ASSIGN_OR_RETURN(ex::MetricSpec spec, ex::ParseMetricSpec(text));
     ex::ResolvedMetric rm;
     rm.spec = spec;
-    auto code_of = [&](const std::string& event) {
-      auto c = frame.events.Find(event);
-      return c ? *c : ex::kAbsentEvent;
-    };
-    rm.event_code = code_of(spec.event);
-    rm.denominator_code = code_of(spec.denominator);
     resolved.push_back(std::move(rm));
   }
-  ex::EventColumns cols{.user_offsets = frame.user_offsets, .time_us = frame.time_us,
-                        .event = frame.event, .revenue = frame.revenue};
-  FW_ASSIGN_OR_RETURN(auto values, ex::ComputeExposureMetrics(cols, frame_user, exposure_us,
-                                                              resolved, query.window_us, 2));
+  FW_ASSIGN_OR_RETURN(auto values, metric_values(user_ids, exposure_us, resolved, query.window_us));
   std::vector<ex::MetricInput> inputs;
   for (size_t m = 0; m < resolved.size(); ++m) {
     ex::UserValues uv{.name = resolved[m].spec.text, .type = resolved[m].spec.type(),

@@ -12,6 +12,7 @@
 // Thread safety: Definition/ExposureRows need the workspace mutex; Results does not.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 
 #include "flywheel/core/result.h"
 #include "flywheel/experiment/assignment.h"
+#include "flywheel/experiment/event_metrics.h"
 #include "flywheel/store/event_frame.h"
 #include "flywheel/store/workspace.h"
 
@@ -41,10 +43,23 @@ struct ResultsQuery {
   int64_t window_us = 14 * 86'400'000'000LL;  // as the CLI's --window 14d default
 };
 
-// The analysis document (ReportToJson + source + excluded_users).
+// The per-user metric values of the exposed users, as experiment::ComputeExposureMetrics
+// returns them: `user_ids[i]` (empty for a user excluded from the analysis) first exposed at
+// `exposure_us[i]`. A data source supplies it (the hot frame, or ClickHouse).
+using ExposureMetricsFn = std::function<Result<experiment::ExposureMetricValues>(
+    const std::vector<std::string>& user_ids, const std::vector<int64_t>& exposure_us,
+    std::vector<experiment::ResolvedMetric>& metrics, int64_t window_us)>;
+
+// The analysis document (ReportToJson + source + excluded_users), with the per-user values
+// from `values`.
 Result<nlohmann::json> ExperimentResults(const std::optional<experiment::ExperimentDefinition>& def,
                                          const std::string& name,
                                          const store::QueryResult& exposures,
-                                         const store::EventFrame& frame, const ResultsQuery& query);
+                                         const ResultsQuery& query,
+                                         const ExposureMetricsFn& values);
+
+// The per-user values over the hot frame (the embedded server's ExposureMetricsFn); resolves
+// the metrics' event codes in `frame`, which must outlive the returned function.
+ExposureMetricsFn FrameExposureMetrics(const store::EventFrame& frame);
 
 }  // namespace fw::server

@@ -124,7 +124,7 @@ void Server::Impl::RegisterRoutes() {
       return lines.status();
     }
     FW_ASSIGN_OR_RETURN(auto result,
-                        collector->Submit(std::move(*lines), "POST /v1/events " + req.remote_addr));
+                        events->Submit(std::move(*lines), "POST /v1/events " + req.remote_addr));
     metrics.AddEvents(result.inserted, result.duplicates,
                       static_cast<int64_t>(result.rejects.size()));
     json rejected = json::array();
@@ -259,18 +259,16 @@ void Server::Impl::RegisterRoutes() {
                }
                query.window_us = static_cast<int64_t>(days * 86'400'000'000.0);
              }
-             auto frame_snapshot = frame.Get();
-             return ExperimentResults(def, name, exposures, *frame_snapshot, query);
+             return analytics_source->ExperimentResults(def, name, exposures, query);
            }));
 
   http.Get(R"(/v1/analytics/(retention|funnel|acquisition|lifecycle))",
            wrap("/v1/analytics", [this](const httplib::Request& req, int*) -> Result<json> {
              const std::string kind = req.matches[1].str();
              const QueryParams params = ParamsOf(req);
-             auto snapshot = frame.Get();
-             if (kind == "retention") return RetentionJson(*snapshot, params);
-             if (kind == "funnel") return FunnelJson(*snapshot, params);
-             if (kind == "lifecycle") return LifecycleJson(*snapshot, params);
+             if (kind == "retention") return analytics_source->Retention(params);
+             if (kind == "funnel") return analytics_source->Funnel(params);
+             if (kind == "lifecycle") return analytics_source->Lifecycle(params);
              std::vector<analytics::SpendRow> spend;
              {
                std::lock_guard<std::mutex> lock(workspace_mu);
@@ -282,7 +280,7 @@ void Server::Impl::RegisterRoutes() {
                                   std::stod(row[2].value_or("0"))});
                }
              }
-             return AcquisitionJson(*snapshot, spend, params);
+             return analytics_source->Acquisition(spend, params);
            }));
 
   http.Get("/v1/alerts", wrap("/v1/alerts", [this](const httplib::Request&, int*) -> Result<json> {
@@ -348,39 +346,27 @@ void Server::Impl::RegisterRoutes() {
 
   http.Get("/v1/summary", wrap("/v1/summary", [this](const httplib::Request&,
                                                      int*) -> Result<json> {
-    auto snapshot = frame.Get();
-    // KPIs over the last hour of data (the frame's own clock: generated or backfilled data
-    // may end in the past).
-    const int64_t end_us = snapshot->max_time_us;
-    const int64_t hour_us = 3'600'000'000LL;
-    const auto purchase = snapshot->events.Find("purchase");
-    int64_t last_hour_events = 0, conversions = 0;
-    double revenue = 0;
-    for (size_t i = 0; i < snapshot->num_events(); ++i) {
-      if (snapshot->time_us[i] > end_us - hour_us) ++last_hour_events;
-      if (purchase && snapshot->event[i] == *purchase) {
-        ++conversions;
-        revenue += snapshot->revenue[i];
-      }
-    }
+    FW_ASSIGN_OR_RETURN(const DataSummary d, analytics_source->Summary());
     const json bandit_list = bandits->List();
-    return json{{"events", snapshot->num_events()},
-                {"users", snapshot->num_users()},
-                {"events_last_hour_of_data", last_hour_events},
-                {"conversions", conversions},
-                {"revenue", revenue},
-                {"data_start", snapshot->num_events() ? json(FormatTimestamp(snapshot->min_time_us)) : json()},
-                {"data_end", snapshot->num_events() ? json(FormatTimestamp(end_us)) : json()},
+    return json{{"events", d.events},
+                {"users", d.users},
+                {"events_last_hour_of_data", d.events_last_hour},
+                {"conversions", d.conversions},
+                {"revenue", d.revenue},
+                {"data_start", d.events ? json(FormatTimestamp(d.min_time_us)) : json()},
+                {"data_end", d.events ? json(FormatTimestamp(d.max_time_us)) : json()},
                 {"events_accepted_since_start", metrics.events_accepted()},
-                {"frame_loaded_at", FormatTimestamp(frame.loaded_at_us())},
+                {"frame_loaded_at", FormatTimestamp(d.as_of_us)},
                 {"uptime_seconds", static_cast<double>(NowMicros() - started_us) / 1e6},
                 {"bandits", bandit_list}};
   }));
 
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    auto snapshot = frame.Get();
-    metrics.SetGauge("flywheel_frame_events", static_cast<double>(snapshot->num_events()));
-    metrics.SetGauge("flywheel_frame_users", static_cast<double>(snapshot->num_users()));
+    if (analytics_source->UsesHotFrame()) {  // on ClickHouse there is no frame to measure
+      auto snapshot = frame.Get();
+      metrics.SetGauge("flywheel_frame_events", static_cast<double>(snapshot->num_events()));
+      metrics.SetGauge("flywheel_frame_users", static_cast<double>(snapshot->num_users()));
+    }
     {
       std::lock_guard<std::mutex> lock(alerts_mu);
       for (const auto& [name, firing] : alerts.States()) {

@@ -10,7 +10,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "clickhouse_analytics.h"
+#include "clickhouse_event_sink.h"
 #include "experiment_service.h"
+#include "frame_analytics.h"
 #include "flywheel/core/time.h"
 #include "flywheel/experiment/srm.h"
 #include "server_impl.h"
@@ -23,24 +26,18 @@ constexpr double kDropThreshold = 0.30;  // conversion_drop fires at a 30% drop.
 constexpr double kMinBaselinePerHour = 5;  // ...against a baseline of at least 5 events/hour
 constexpr int64_t kMinSrmUsers = 100;      // too few users make the chi-square meaningless
 
-// Hourly count of `event` in the last hour of data vs the mean of the 24 hours before it.
-std::optional<AlertSignal> ConversionDrop(const store::EventFrame& frame, const std::string& event) {
-  const auto code = frame.events.Find(event);
-  if (!code || frame.num_events() == 0) return std::nullopt;
-  const int64_t end = frame.max_time_us;
-  int64_t last = 0, baseline = 0;
-  for (size_t i = 0; i < frame.num_events(); ++i) {
-    if (frame.event[i] != *code) continue;
-    const int64_t t = frame.time_us[i];
-    if (t > end - kHourUs) {
-      ++last;
-    } else if (t > end - 25 * kHourUs) {
-      ++baseline;
-    }
-  }
-  const double mean = static_cast<double>(baseline) / 24.0;
+// Hourly count of `event` in the last hour of data vs the mean of the 24 hours before it
+// (windows of one hour ending at the newest event; nullopt when it cannot be judged).
+std::optional<AlertSignal> ConversionDrop(const WindowSumsFn& sums_of, const std::string& event) {
+  auto series = sums_of("conversion:" + event, "", kHourUs, 25);
+  if (!series.ok() || series->empty()) return std::nullopt;
+  const std::vector<double>& sums = series->begin()->second;
+  const double last = sums.back();
+  double baseline = 0;
+  for (size_t j = 0; j + 1 < sums.size(); ++j) baseline += sums[j];
+  const double mean = baseline / 24.0;
   if (mean < kMinBaselinePerHour) return std::nullopt;
-  const double drop = 1.0 - static_cast<double>(last) / mean;
+  const double drop = 1.0 - last / mean;
   AlertSignal s{"conversion_drop:" + event, "conversion_drop", drop >= kDropThreshold, "", drop};
   char buf[200];
   std::snprintf(buf, sizeof buf, "%lld %s events in the last hour of data vs %.1f per hour over the "
@@ -81,7 +78,7 @@ Status Server::Impl::ReloadFrame(bool at_start) {
 
 void Server::Impl::EvaluateAlerts() {
   std::vector<AlertSignal> signals;
-  std::lock_guard<std::mutex> lock(workspace_mu);
+  std::unique_lock<std::mutex> lock(workspace_mu);
   // SRM on every experiment with enough first exposures.
   auto defs = workspace->Query("SELECT name FROM experiments ORDER BY name");
   if (defs.ok()) {
@@ -130,18 +127,38 @@ void Server::Impl::EvaluateAlerts() {
                          remaining});
     }
   }
-  auto snapshot = frame.Get();
-  if (auto drop = ConversionDrop(*snapshot, "purchase")) signals.push_back(*drop);
   // User rules (flywheel alert add, POST /v1/alerts/rules), re-read each round so rules added
   // through the API take effect without a restart.
   auto rules = ListAlertRules(*workspace);
+  // The event metrics come from the analytics source (the frame, or queries to ClickHouse),
+  // so the workspace is not held meanwhile.
+  lock.unlock();
+  const WindowSumsFn sums_of = [this](const std::string& metric, const std::string& by,
+                                      int64_t window_us, int windows) {
+    return analytics_source->WindowSums(metric, by, window_us, windows);
+  };
+  if (auto drop = ConversionDrop(sums_of, "purchase")) signals.push_back(*drop);
   std::set<std::string> rule_names;
   if (rules.ok()) {
     for (const AlertRule& rule : *rules) {
       rule_names.insert(rule.name);
-      for (AlertSignal& s : RuleSignals(rule, *snapshot)) signals.push_back(std::move(s));
+      auto rule_signals = RuleSignals(rule, sums_of);
+      if (!rule_signals.ok()) {
+        // The rule keeps its last state; the failure is counted and logged, never a resolve.
+        ++alert_eval_failures;
+        if (!options.quiet && alert_rules_failing.insert(rule.name).second) {  // once per outage
+          std::fprintf(stderr, "flywheel serve: alert rule '%s' not evaluated: %s\n",
+                       rule.name.c_str(), rule_signals.status().message().c_str());
+        }
+        continue;
+      }
+      if (alert_rules_failing.erase(rule.name) && !options.quiet) {
+        std::fprintf(stderr, "flywheel serve: alert rule '%s' evaluated again\n", rule.name.c_str());
+      }
+      for (AlertSignal& s : *rule_signals) signals.push_back(std::move(s));
     }
   }
+  lock.lock();
   std::vector<AlertTransition> changes;
   {
     std::lock_guard<std::mutex> alerts_lock(alerts_mu);
@@ -167,6 +184,16 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   Impl* s = impl.get();
   s->options = options;
   s->started_us = NowMicros();
+  std::unique_ptr<clickhouse::Backend> backend;
+  if (!options.backend_url.empty()) {
+    // First, so that an unreachable ClickHouse fails the start before anything is created.
+    FW_ASSIGN_OR_RETURN(const auto url, clickhouse::ParseBackendUrl(options.backend_url));
+    FW_ASSIGN_OR_RETURN(backend, clickhouse::Backend::Connect(url));
+    FW_RETURN_IF_ERROR(backend->EnsureSchema());
+    s->analytics_source = std::make_unique<ClickHouseAnalytics>(url, options.frame_reload_ms);
+  } else {
+    s->analytics_source = std::make_unique<FrameAnalytics>(s->frame);
+  }
   FW_ASSIGN_OR_RETURN(s->workspace, store::Workspace::Open(options.db_path));
   FW_ASSIGN_OR_RETURN(s->reader, s->workspace->OpenReader());
   // alerts_log is the server's own table: fire/resolve history of the alert rules.
@@ -194,7 +221,15 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
                       BanditService::Start(*s->workspace, s->workspace_mu, bandit_options));
   FW_ASSIGN_OR_RETURN(s->collector,
                       EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us));
-  FW_RETURN_IF_ERROR(s->ReloadFrame(/*at_start=*/true));
+  if (backend) {
+    FW_ASSIGN_OR_RETURN(s->backend_events,
+                        ClickHouseEventSink::Start(std::move(backend), *s->workspace,
+                                                   s->workspace_mu));
+    s->events = s->backend_events.get();
+  } else {
+    s->events = s->collector.get();
+  }
+  if (s->analytics_source->UsesHotFrame()) FW_RETURN_IF_ERROR(s->ReloadFrame(/*at_start=*/true));
 
   s->http.new_task_queue = [n = options.threads] {
     return new httplib::ThreadPool(static_cast<size_t>(n));
@@ -216,6 +251,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
     s->port = s->http.bind_to_port(options.bind.c_str(), options.port) ? options.port : -1;
   }
   if (s->port <= 0) {
+    if (s->backend_events) s->backend_events->Stop();
     s->collector->Stop();
     s->bandits->Stop().IgnoreError();
     return Unavailable("cannot listen on " + options.bind + ":" + std::to_string(options.port) +
@@ -235,8 +271,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         }
       }
       try {
-        pending += s->collector->TakeNewEvents();
-        if (pending >= s->options.frame_reload_events) {
+        pending += s->events->TakeNewEvents();
+        if (s->analytics_source->UsesHotFrame() && pending >= s->options.frame_reload_events) {
           if (s->ReloadFrame(/*at_start=*/false).ok()) {
             pending = 0;
           } else {
@@ -253,10 +289,14 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       }
     }
   });
-  if (!options.quiet) {
+  if (!options.quiet && options.backend_url.empty()) {
     std::fprintf(stderr, "flywheel serve: listening on http://%s:%d (workspace %s, %zu events)\n",
                  options.bind.c_str(), s->port, options.db_path.c_str(),
                  s->frame.Get()->num_events());
+  } else if (!options.quiet) {
+    std::fprintf(stderr, "flywheel serve: listening on http://%s:%d (events in %s; workspace %s)\n",
+                 options.bind.c_str(), s->port, options.backend_url.c_str(),
+                 options.db_path.c_str());
   }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -279,6 +319,7 @@ Status Server::Stop() {
   if (s->listener.joinable()) s->listener.join();
   if (s->background.joinable()) s->background.join();
   // 2. Flush the events and exposures still pending, and the decision log into its tables.
+  if (s->backend_events) s->backend_events->Stop();
   s->collector->Stop();
   Status st = s->bandits->Stop();
   // 3. Fold the WAL into the database file.

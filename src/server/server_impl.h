@@ -4,7 +4,8 @@
 // reload, alert checks) and routes.cc (HTTP handlers).
 //
 // Lock order: workspace_mu before alerts_mu and before BanditService's own mutex;
-// experiments_mu and exposed_mu are leaves;
+// experiments_mu and exposed_mu are leaves; the event sinks take workspace_mu holding none of
+// the others (ClickHouseEventSink only for the rejects, after its INSERT);
 // HotFrame and Metrics lock internally and are never held while taking another lock.
 #pragma once
 
@@ -21,9 +22,11 @@
 #include <utility>
 
 #include "alerts.h"
+#include "analytics_source.h"
 #include "auth.h"
 #include "bandit_service.h"
 #include "event_collector.h"
+#include "event_sink.h"
 #include "flywheel/experiment/assignment.h"
 #include "flywheel/server/server.h"
 #include "flywheel/store/workspace.h"
@@ -41,8 +44,14 @@ struct Server::Impl {
   // declared after `workspace` so it is destroyed first.
   std::unique_ptr<store::Workspace> reader;
   std::unique_ptr<BanditService> bandits;        // locks itself (workspace_mu before its own)
+  // Exposures always, and events on the embedded backend (the workspace's group commit).
   std::unique_ptr<EventCollector> collector;
-  HotFrame frame;
+  // Events on a ClickHouse backend (ClickHouseEventSink); null on the embedded one.
+  std::unique_ptr<EventSink> backend_events;
+  EventSink* events = nullptr;  // where POST /v1/events goes: backend_events or collector
+  HotFrame frame;               // stays empty on a ClickHouse backend
+  // The read side: FrameAnalytics over `frame`, or ClickHouseAnalytics. Thread-safe.
+  std::unique_ptr<AnalyticsSource> analytics_source;
   Metrics metrics;
   Authenticator auth;
   std::mutex alerts_mu;
@@ -62,6 +71,8 @@ struct Server::Impl {
   bool stop_requested = false;  // guarded by stop_mu
   bool stopped = false;         // guarded by stop_mu
   std::atomic<int64_t> frame_reload_failures{0};
+  std::atomic<int64_t> alert_eval_failures{0};  // user rules whose metrics could not be read
+  std::set<std::string> alert_rules_failing;     // background thread only: logged as failing
   int64_t started_us = 0;
 
   // Loads the frame now through `reader` (no workspace_mu: commits go on meanwhile).

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -56,6 +57,24 @@ struct BackendInfo {
   int64_t max_time_us = 0;
 };
 
+// One row of the events table (what UploadEvents sends, and serve's POST /v1/events).
+struct EventRow {
+  std::string_view user_id;
+  int64_t time_us = 0;
+  std::string_view event, channel, campaign;  // channel and campaign '' when absent
+  double revenue = 0;                         // 0 when absent
+  uint64_t key_hi = 0, key_lo = 0;            // ingest's 128-bit event key
+};
+
+// GET /v1/summary's counts over the deduplicated events (see Backend::Totals).
+struct EventTotals {
+  int64_t num_events = 0, num_users = 0;
+  int64_t min_time_us = 0, max_time_us = 0;  // 0 when empty
+  int64_t events_last_hour = 0;              // time_us > max_time_us - 1 h
+  int64_t purchases = 0;                     // events named "purchase"
+  double purchase_revenue = 0;
+};
+
 class Backend {
  public:
   // Parses nothing: takes a parsed URL, checks the entry node answers. kUnavailable otherwise.
@@ -74,6 +93,23 @@ class Backend {
   Result<int64_t> UploadEvents(store::Workspace& staging, int64_t chunk_rows = 500000);
 
   Result<BackendInfo> Info();
+
+  // --- For `flywheel serve` on ClickHouse (live.cc) ---
+  // Inserts `rows` with one synchronous INSERT (UploadEvents' path): OK means every shard
+  // holds them.
+  Status InsertEvents(std::span<const EventRow> rows);
+  // The indices of `rows` already stored: same user, time and key, i.e. the rows
+  // ReplacingMergeTree would collapse. The candidates go along as external data, and the
+  // lookup uses the sorting key, so it reads only those users' granules.
+  Result<std::vector<size_t>> StoredEvents(std::span<const EventRow> rows);
+  // Counts for the dashboard (two queries over events FINAL).
+  Result<EventTotals> Totals();
+  // Per-window sums of an alert metric ("conversion:EVENT" counts or "revenue") for each value
+  // of `by` ("", channel or campaign; '' reads as "none"): the last `windows` windows of
+  // `window_us` ending at the newest event, oldest first. Keyed by label ("" without by).
+  Result<std::map<std::string, std::vector<double>>> WindowSums(const std::string& metric,
+                                                                const std::string& by,
+                                                                int64_t window_us, int windows);
 
   // The metrics, as in docs/metrics.md; results equal the EventFrame kernels' for the same data.
   // `by` is the --by breakdown: one table per label of any user, in label order, as the
@@ -105,6 +141,8 @@ class Backend {
  private:
   explicit Backend(BackendUrl url);
   std::string Table(const std::string& name) const { return url_.database + "." + name; }
+  // Sends RowBinary rows of the events table with insert_distributed_sync=1.
+  Status InsertRowBinary(const std::string& body);
   // count(), min and max time over the deduplicated events; kFailedPrecondition when empty.
   Status LoadExtent();
   // kNotFound naming the first of `events` that never occurs.

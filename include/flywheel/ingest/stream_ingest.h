@@ -77,6 +77,11 @@ class StreamIngester {
   // After an error or a rollback, call ReloadKeys() as for AppendJsonLines.
   Result<std::vector<StreamBatchResult>> AppendPrepared(const std::vector<PreparedBatch*>& batches);
 
+  // Appends the rejects of `batches` to `workspace`'s rejects table (the rows AppendPrepared
+  // writes), for a caller that stores the valid rows elsewhere (serve on ClickHouse).
+  static Status AppendRejects(store::Workspace& workspace, TableKind kind,
+                              const std::vector<PreparedBatch*>& batches);
+
   // Loads the dedup keys of `kind`'s table from `workspace` (which must outlive the ingester).
   static Result<std::unique_ptr<StreamIngester>> Open(store::Workspace& workspace, TableKind kind);
   ~StreamIngester();

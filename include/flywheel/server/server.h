@@ -27,6 +27,12 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";  // loopback by default: expose on purpose, not by accident
   int port = 8080;                 // 0 = pick a free port (tests)
   std::string db_path = "flywheel.db";
+  // Where the events live. Empty: the workspace (hot EventFrame). A clickhouse://HOST:PORT/DB
+  // [?cluster=NAME&shards=...] URL: POST /v1/events inserts into ClickHouse and the analytics,
+  // experiment results, summary and alert metrics are queries there; keys, bandits,
+  // experiment definitions, exposures, spend, rejects and alerts stay in the workspace
+  // (docs/server.md, "Serving on ClickHouse").
+  std::string backend_url;
   size_t max_body_bytes = 16u << 20;   // 16 MiB: 10k events of ~1.5 KB each
   size_t max_events = 10000;           // events per POST /v1/events
   // Group commit: after the first pending batch, wait this long for more. 0 (the default)
@@ -49,8 +55,10 @@ struct ServerOptions {
 
 class Server {
  public:
-  // Opens the workspace, loads the frame and binds the port. Errors: kUnavailable when the
-  // workspace is held by another process or the port is taken, kInvalidArgument for options.
+  // Opens the workspace, loads the frame (or, with backend_url, connects to ClickHouse and
+  // creates its tables if missing) and binds the port. Errors: kUnavailable when the workspace
+  // is held by another process, the port is taken or ClickHouse does not answer;
+  // kInvalidArgument for options or a bad backend URL.
   static Result<std::unique_ptr<Server>> Start(const ServerOptions& options);
   ~Server();
 

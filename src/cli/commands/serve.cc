@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// serve.cc: `flywheel serve [--bind 127.0.0.1] [--port 8080] [--db PATH]`: the live server
-// (src/server). Runs until SIGINT/SIGTERM, then drains, flushes and checkpoints.
+// serve.cc: `flywheel serve [--bind 127.0.0.1] [--port 8080] [--db PATH] [--backend URL]`: the
+// live server (src/server). Runs until SIGINT/SIGTERM, then drains, flushes and checkpoints.
+// With a ClickHouse backend (--backend or FLYWHEEL_BACKEND, as for every command), the events
+// and the analytics are in ClickHouse and --db holds the rest (docs/server.md).
 #include <memory>
 
 #include "cli_context.h"
@@ -18,6 +20,9 @@ struct ServeArgs {
 
 Status RunServe(const CliContext& ctx, ServeArgs& args) {
   args.options.db_path = ctx.DbPath();
+  // The backend is chosen here, from the URL every command reads; the server connects to it
+  // first and exits with the CLI's message when it does not answer.
+  args.options.backend_url = ctx.UsesClickHouse() ? ctx.BackendUrl() : std::string();
   args.options.commit_window_us = static_cast<int64_t>(args.commit_window_ms * 1000.0);
   args.options.max_body_bytes = args.max_body_mb << 20;
   return server::RunUntilSignal(args.options);

@@ -107,6 +107,39 @@ TEST(AlertRulesTest, ForgetRemovedRulesKeepsBuiltInsAndLiveRules) {
   EXPECT_TRUE(states.count("conversion_drop:purchase"));
 }
 
+TEST(AlertRulesTest, FrameWindowSumsAreLabelledOldestFirst) {
+  // The series every data source must return (ClickHouse's Backend::WindowSums mirrors it).
+  const store::EventFrame frame = FrameWithEmailDrop();
+  const WindowSeries by_channel = FrameWindowSums(frame, "conversion:purchase", "channel",
+                                                  kHourUs, 25);
+  ASSERT_EQ(by_channel.size(), 2u);
+  ASSERT_TRUE(by_channel.count("email") && by_channel.count("social"));
+  EXPECT_EQ(by_channel.at("email").size(), 25u);
+  EXPECT_DOUBLE_EQ(by_channel.at("email").front(), 10);  // 24 hours ago, the oldest window
+  EXPECT_DOUBLE_EQ(by_channel.at("email").back(), 2);    // the newest window
+  const WindowSeries revenue = FrameWindowSums(frame, "revenue", "", kHourUs, 2);
+  ASSERT_EQ(revenue.size(), 1u);
+  EXPECT_DOUBLE_EQ(revenue.at("").back(), 120);  // 12 purchases of 10 in the last hour
+  EXPECT_DOUBLE_EQ(revenue.at("")[0], 200);
+  // Events without a campaign are labelled "none".
+  const WindowSeries by_campaign = FrameWindowSums(frame, "conversion:purchase", "campaign",
+                                                   kHourUs, 1);
+  ASSERT_EQ(by_campaign.size(), 1u);
+  EXPECT_DOUBLE_EQ(by_campaign.at("none")[0], 12);
+  EXPECT_TRUE(FrameWindowSums(frame, "conversion:refund", "", kHourUs, 25).empty());
+}
+
+TEST(AlertRulesTest, RuleSignalsReturnTheSourcesError) {
+  // A source that cannot answer (ClickHouse down) gives an error, never "no signal".
+  auto rule = MakeAlertRule("low", "conversion:purchase", "", "30%", "1h");
+  ASSERT_TRUE(rule.ok());
+  const auto down = RuleSignals(*rule, [](const std::string&, const std::string&, int64_t,
+                                          int) -> Result<WindowSeries> {
+    return Unavailable("cannot reach ClickHouse");
+  });
+  EXPECT_EQ(down.status().code(), StatusCode::kUnavailable);
+}
+
 TEST(AlertRulesTest, DropRuleFiresPerChannel) {
   const store::EventFrame frame = FrameWithEmailDrop();
   auto by_channel = MakeAlertRule("low", "conversion:purchase", "channel", "30%", "1h");
