@@ -8,8 +8,6 @@
 // HotFrame and Metrics lock internally and are never held while taking another lock.
 #pragma once
 
-#include <httplib.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -28,6 +26,8 @@
 #include "flywheel/server/server.h"
 #include "flywheel/store/workspace.h"
 #include "hot_frame.h"
+#include "http_router.h"
+#include "http_server.h"
 #include "metrics.h"
 
 namespace fw::server {
@@ -54,9 +54,10 @@ struct Server::Impl {
       experiments;  // under experiments_mu
   std::mutex exposed_mu;
   std::set<std::pair<std::string, std::string>> exposed;  // (experiment, user) logged this run
-  httplib::Server http;
+  HttpRouter http;                         // the routes; read-only once serving
+  std::unique_ptr<HttpServer> http_server;  // event loops and worker pool over `http`
   int port = 0;
-  std::thread listener, background;
+  std::thread background;
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stop_requested = false;  // guarded by stop_mu
