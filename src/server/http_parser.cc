@@ -232,7 +232,8 @@ HttpRequestParser::Step HttpRequestParser::ParseChunked(std::string_view input) 
           if (window.size() > kMaxChunkLine) return Fail(400, "malformed chunk size line");
           break;
         }
-        std::string_view size_text = Trim(window.substr(0, window.substr(0, eol).find(';')));
+        const std::string_view line = window.substr(0, eol);
+        const std::string_view size_text = Trim(line.substr(0, line.find(';')));
         if (size_text.empty() || size_text.size() > 15) return Fail(400, "malformed chunk size");
         uint64_t size = 0;
         for (char c : size_text) {

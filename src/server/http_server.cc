@@ -71,6 +71,7 @@ struct Connection {
   uint32_t events = 0;   // the epoll interest set now registered
   bool busy = false;     // a request of this connection is in the worker pool
   bool close_after_write = false;
+  bool linger = false;     // close_after_write after an error: unread input may follow
   bool peer_closed = false;
   bool lingering = false;  // write side shut down; reading and discarding until EOF
   bool closed = false;
@@ -384,6 +385,7 @@ void HttpServer::Loop::ErrorAnswer(Connection& c, int status, const std::string&
   res.set_content(ErrorJson(StatusForHttp(status, message), status), "application/json");
   SerializeResponse(res, /*keep_alive=*/false, 1, false, &c.out);
   c.close_after_write = true;
+  c.linger = true;
 }
 
 void HttpServer::Loop::Flush(Connection& c) {
@@ -403,8 +405,10 @@ void HttpServer::Loop::Flush(Connection& c) {
   c.out.clear();
   c.out_pos = 0;
   if (c.busy) return;
-  if (c.close_after_write) {
+  if (c.close_after_write && c.linger) {
     StartLinger(c);
+  } else if (c.close_after_write) {
+    Close(c);
   } else if (c.peer_closed) {
     Close(c);
   }
