@@ -84,7 +84,10 @@ HttpRequestParser::Step HttpRequestParser::Parse(std::string_view input) {
       scan_from_ = rest.size();
       // Bounded: a client trickling its head byte by byte costs O(limit) per read, not more.
       const std::string_view first = rest.substr(0, limits_.max_request_line_bytes + 2);
-      if (first.size() > limits_.max_request_line_bytes && first.find(kCrlf) == std::string_view::npos) {
+      // max + 2 bytes without a CRLF: the line is longer than max (with max + 1 the last byte
+      // may be the CR of a line of exactly max bytes).
+      if (first.size() == limits_.max_request_line_bytes + 2 &&
+          first.find(kCrlf) == std::string_view::npos) {
         return Fail(414, "request line longer than " +
                              std::to_string(limits_.max_request_line_bytes) + " bytes");
       }
@@ -93,6 +96,12 @@ HttpRequestParser::Step HttpRequestParser::Parse(std::string_view input) {
                              " bytes");
       }
       return Step::kNeedMore;
+    }
+    // The same order of checks as while the head is incomplete (414, then 431), so the
+    // answer does not depend on how the bytes were split into reads.
+    if (rest.find(kCrlf) > limits_.max_request_line_bytes) {
+      return Fail(414, "request line longer than " +
+                           std::to_string(limits_.max_request_line_bytes) + " bytes");
     }
     if (end + 4 > limits_.max_head_bytes) {
       return Fail(431, "request head longer than " + std::to_string(limits_.max_head_bytes) +
