@@ -113,6 +113,10 @@ class HttpServer::Loop {
   void AddConnection(int fd, std::string remote) {
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (finished_) {  // this loop has drained and ended: refuse rather than leak
+        ::close(fd);
+        return;
+      }
       incoming_.emplace_back(fd, std::move(remote));
     }
     Wake();
@@ -164,6 +168,7 @@ class HttpServer::Loop {
   std::mutex mu_;
   std::vector<std::pair<int, std::string>> incoming_;  // under mu_
   std::vector<Completion> completions_;                // under mu_
+  bool finished_ = false;                              // under mu_: Run has returned
 };
 
 void HttpServer::Loop::Run() {
@@ -201,6 +206,10 @@ void HttpServer::Loop::Run() {
   }
   for (auto& [id, c] : conns_) Close(*c);
   conns_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_ = true;
+  for (auto& [fd, remote] : incoming_) ::close(fd);
+  incoming_.clear();
 }
 
 void HttpServer::Loop::Accept() {
