@@ -142,7 +142,7 @@ class HttpServer::Loop {
   void HandleEvent(uint64_t id, uint32_t events);
   void Read(Connection& c);
   void Process(Connection& c);
-  void Dispatch(Connection& c, std::shared_ptr<HttpRequest> req);
+  void Dispatch(Connection& c);
   void Answer(Connection& c, const HttpRequest& req, const HttpResponse& res);
   void ErrorAnswer(Connection& c, int status, const std::string& message);
   void Flush(Connection& c);
@@ -343,11 +343,9 @@ void HttpServer::Loop::Process(Connection& c) {
       ErrorAnswer(c, c.parser.error_status(), c.parser.error_message());
       break;
     }
-    auto req = std::make_shared<HttpRequest>(std::move(c.parser.request()));
     c.in_start += c.parser.consumed();
+    Dispatch(c);
     c.parser.Reset();
-    req->remote_addr = c.remote;
-    Dispatch(c, std::move(req));
   }
   // Drop what was consumed: at once when all is, else once it is most of the buffer.
   if (c.in_start == c.in.size()) {
@@ -359,26 +357,32 @@ void HttpServer::Loop::Process(Connection& c) {
   }
 }
 
-void HttpServer::Loop::Dispatch(Connection& c, std::shared_ptr<HttpRequest> req) {
+void HttpServer::Loop::Dispatch(Connection& c) {
+  // Loop routes use the parser's request in place; a pool route gets its own copy (moved).
+  HttpRequest& req = c.parser.request();
+  req.remote_addr = c.remote;
   const HttpRouter& router = server_->router_;
-  const HttpRouter::Route* route = router.Find(*req);
   HttpResponse res;
-  if (router.Gate(*req, res)) {
+  if (router.Gate(req, res)) {
     if (res.status == -1) res.status = 200;
-    Answer(c, *req, res);
+    Answer(c, req, res);
     return;
   }
+  const HttpRouter::Route* route = router.Find(req);
   if (route && !route->on_loop) {
     c.busy = true;  // nothing more is read from this connection until the answer is back
-    server_->pool_->Submit([this, id = c.id, route, &router, req = std::move(req)]() mutable {
-      Completion done{id, std::move(req), HttpResponse()};
+    auto owned = std::make_shared<HttpRequest>(std::move(req));
+    // The groups point into the moved-from path; match again on the copy.
+    router.Find(*owned);
+    server_->pool_->Submit([this, id = c.id, route, &router, owned = std::move(owned)]() mutable {
+      Completion done{id, std::move(owned), HttpResponse()};
       router.Run(route, *done.req, done.res);
       PostCompletion(std::move(done));
     });
     return;
   }
-  router.Run(route, *req, res);
-  Answer(c, *req, res);
+  router.Run(route, req, res);
+  Answer(c, req, res);
 }
 
 void HttpServer::Loop::Answer(Connection& c, const HttpRequest& req, const HttpResponse& res) {
