@@ -318,7 +318,7 @@ void BanditService::SealInto(Sealed& sealed) {
   if (log_) {
     // If the next segment cannot be opened, nothing is sealed: the records stay pending and
     // the log keeps appending to the current segment.
-    auto seq = log_->Seal();
+    auto seq = log_->Seal(&sealed.retired);
     if (!seq.ok()) return;
     sealed.segment = *seq;
   }
@@ -361,7 +361,6 @@ Status BanditService::FlushSealed(Sealed& sealed) {
   std::lock_guard<std::mutex> lock(mu_);
   for (const DecisionRow& r : sealed.decisions) unflushed_decisions_.erase(r.id);
   for (const RewardRow& r : sealed.rewards) unflushed_rewards_.erase(r.id);
-  if (log_) log_->RemoveUpTo(sealed.segment);
   return OkStatus();
 }
 
@@ -371,6 +370,9 @@ Status BanditService::Flush() {
     std::lock_guard<std::mutex> lock(mu_);
     SealInto(retry_);
   }
+  // Unmapping and cutting the sealed segment took milliseconds; every decide waits for mu_,
+  // so it happens here, after the lock (docs/server.md, "Benchmark").
+  DecisionLog::Finish(retry_.retired);
   if (retry_.decisions.empty() && retry_.rewards.empty() && retry_.snapshots.empty()) {
     return OkStatus();
   }
@@ -381,6 +383,8 @@ Status BanditService::Flush() {
     ++flush_failures_;
     return st;
   }
+  // Segments at or below the stored watermark are never replayed; deleting them needs no lock.
+  if (log_) log_->RemoveUpTo(retry_.segment);
   retry_ = Sealed();
   return OkStatus();
 }

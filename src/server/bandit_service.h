@@ -111,6 +111,7 @@ class BanditService {
     std::vector<DecisionRow> decisions;
     std::vector<RewardRow> rewards;
     std::map<std::string, std::pair<std::string, std::string>> snapshots;  // name -> def, state
+    DecisionLog::Retired retired;  // the sealed segment, finished outside mu_
   };
 
   BanditService(store::Workspace& workspace, std::mutex& workspace_mu, Options options)
