@@ -177,12 +177,25 @@ void Server::Impl::RegisterRoutes() {
     {
       std::lock_guard<std::mutex> lock(experiments_mu);
       if (auto it = experiments.find(name); it != experiments.end()) def = it->second;
+      if (auto it = unknown_experiments.find(name); !def && it != unknown_experiments.end()) {
+        return NotFound(it->second);
+      }
     }
     if (!def) {
       experiment::ExperimentDefinition loaded;
       {
         std::lock_guard<std::mutex> lock(workspace_mu);
-        FW_ASSIGN_OR_RETURN(loaded, LoadExperiment(*workspace, name));
+        auto found = LoadExperiment(*workspace, name);
+        if (!found.ok()) {
+          if (found.status().code() == StatusCode::kNotFound) {
+            std::lock_guard<std::mutex> names_lock(experiments_mu);
+            if (unknown_experiments.size() < kMaxUnknownExperiments) {
+              unknown_experiments.emplace(name, std::string(found.status().message()));
+            }
+          }
+          return found.status();
+        }
+        loaded = std::move(*found);
       }
       def = std::make_shared<const experiment::ExperimentDefinition>(std::move(loaded));
       std::lock_guard<std::mutex> lock(experiments_mu);

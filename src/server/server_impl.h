@@ -52,6 +52,11 @@ struct Server::Impl {
   // open the workspace while the server holds it, so a definition is fixed for the run.
   std::map<std::string, std::shared_ptr<const experiment::ExperimentDefinition>>
       experiments;  // under experiments_mu
+  // Names /v1/assign found no experiment for (fixed for the run, like the definitions), so a
+  // client asking for a wrong name does not read the workspace, on an event loop, every time.
+  // Bounded: past kMaxUnknownExperiments names, misses are no longer remembered.
+  static constexpr size_t kMaxUnknownExperiments = 1024;
+  std::map<std::string, std::string> unknown_experiments;  // name -> message; experiments_mu
   std::mutex exposed_mu;
   std::set<std::pair<std::string, std::string>> exposed;  // (experiment, user) logged this run
   HttpRouter http;                         // the routes; read-only once serving
