@@ -95,6 +95,7 @@ class HttpServerTest : public ::testing::Test {
       res.set_content("fast:" + req.get_param_value("n"), "text/plain");
     });
     router_.Get("/slow", [this](const HttpRequest& req, HttpResponse& res) {
+      slow_started_ = true;
       std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms_.load()));
       res.set_content("slow:" + req.get_param_value("n"), "text/plain");
     });
@@ -131,6 +132,7 @@ class HttpServerTest : public ::testing::Test {
 
   HttpRouter router_;
   std::atomic<int> slow_ms_{50};
+  std::atomic<bool> slow_started_{false};
   std::unique_ptr<HttpServer> server_;
 };
 
@@ -242,7 +244,9 @@ TEST_F(HttpServerTest, GracefulStopFinishesARequestInFlight) {
   Start();
   RawClient c(port());
   c.Send("GET /slow?n=9 HTTP/1.1\r\n\r\n");
-  std::this_thread::sleep_for(50ms);  // the request is in the pool now
+  // Stop only once the request is in the pool (a request not yet read is not in flight).
+  for (int i = 0; i < 300 && !slow_started_; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(slow_started_);
   RawClient idle(port());
   std::thread stopper([this] { server_->Stop(); });
   EXPECT_TRUE(c.ReadUntilClosed(3000ms));
