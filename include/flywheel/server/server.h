@@ -4,7 +4,7 @@
 //
 // The server owns the workspace (DuckDB lets one process write a file): writes go through one
 // Workspace guarded by one mutex, and the frame reload reads through a second connection.
-// Events posted to /v1/events are validated on the request thread and group-committed (see
+// Events posted to /v1/events are validated on a worker-pool thread and group-committed (see
 // EventCollector); a 2xx answer means the commit that holds them returned, i.e. they are in
 // DuckDB's WAL. Bandit decisions and rewards are kept in memory and acknowledged once written
 // to the decision log, then flushed into DuckDB in batches (see BanditService). A hot
