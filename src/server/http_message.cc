@@ -46,9 +46,10 @@ std::string HttpRequest::get_header_value(std::string_view name, const char* fal
   return fallback;
 }
 
-std::string HttpRequest::get_param_value(const std::string& name) const {
-  auto it = params.find(name);
-  return it == params.end() ? std::string() : it->second;
+std::string HttpRequest::get_param_value(const std::string& name, size_t id) const {
+  auto [it, end] = params.equal_range(name);
+  for (; it != end && id > 0; ++it) --id;
+  return it == end ? std::string() : it->second;
 }
 
 void HttpResponse::set_content(std::string content, std::string content_type) {

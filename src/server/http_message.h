@@ -35,8 +35,9 @@ struct HttpRequest {
   // The first value of header `name` (case-insensitive), or `fallback`.
   std::string get_header_value(std::string_view name, const char* fallback = "") const;
   bool has_param(const std::string& name) const { return params.count(name) > 0; }
-  // The first value of query parameter `name`, or "".
-  std::string get_param_value(const std::string& name) const;
+  // The first (or the id-th) value of query parameter `name`, or "".
+  std::string get_param_value(const std::string& name, size_t id = 0) const;
+  size_t get_param_value_count(const std::string& name) const { return params.count(name); }
 };
 
 struct HttpResponse {
@@ -45,6 +46,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/-Length
 
   void set_content(std::string content, std::string content_type);
+  void set_content(const char* data, size_t size, std::string content_type) {
+    set_content(std::string(data, size), std::move(content_type));
+  }
   // Adds a header. A name or value holding CR, LF or NUL is dropped: no handler can split an
   // answer by copying request text into a header.
   void set_header(std::string name, std::string value);

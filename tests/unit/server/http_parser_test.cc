@@ -41,6 +41,8 @@ TEST(HttpParserTest, GetWithQueryAndHeaders) {
   EXPECT_EQ(r.get_param_value("experiment"), "check out");
   EXPECT_EQ(r.get_param_value("user_id"), "u 1");
   EXPECT_TRUE(r.has_param("flag"));
+  EXPECT_EQ(r.get_param_value_count("user_id"), 1u);
+  EXPECT_EQ(r.get_param_value("user_id", 1), "");
   EXPECT_EQ(r.get_header_value("Authorization"), "Bearer abc");
   EXPECT_TRUE(r.keep_alive);
   EXPECT_EQ(p.consumed(), in.size());
