@@ -37,16 +37,17 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target fw_unit_tests
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L unit --timeout 1200
 
-# Only the server (threads: HTTP pool, committer, background reloader) is built under TSan;
+# Only the server (threads: event loops, worker pool, committer, background reloader) is built under TSan;
 # the test names come from the binary itself. tests/tsan.supp: third-party reports only.
 test-tsan: deps
 	@test -f $(TSAN_BUILD)/CMakeCache.txt || cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFW_SANITIZE=thread
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target fw_server_test fw_request_body_fuzz_replay
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target fw_server_test fw_request_body_fuzz_replay \
+	  fw_http_request_fuzz_replay
 	@cd $(TSAN_BUILD) && \
 	  suites=$$(tests/unit/server/fw_server_test --gtest_list_tests | grep -E '^[A-Za-z_0-9]+\.$$' | tr -d . | paste -sd'|') && \
 	  TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
-	  ctest --output-on-failure -j $(JOBS) --timeout 600 -R "^($$suites)\.|^request_body_fuzz_replay$$"
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -R "^($$suites)\.|^request_body_fuzz_replay$$|^http_request_fuzz_replay$$"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -44,7 +44,16 @@ AuthDecision Authenticator::Check(const std::string& authorization, const std::s
     }
     bearer_key = std::string_view(authorization).substr(kBearer.size());
     if (KeyIdOf(bearer_key).empty()) return {401, "invalid API key"};
-    key_hash = Sha256Hex(bearer_key);
+    // Clients send the same key on every request; a per-thread memo of the last key's hash
+    // saves a SHA-256 per request. The memo is compared in constant time like any secret.
+    thread_local std::string memo_key, memo_hash;
+    if (bearer_key.size() == memo_key.size() && ConstantTimeEqual(bearer_key, memo_key)) {
+      key_hash = memo_hash;
+    } else {
+      key_hash = Sha256Hex(bearer_key);
+      memo_key.assign(bearer_key);
+      memo_hash = key_hash;
+    }
   } else if (!session.empty()) {
     session_hash = Sha256Hex(session);
   }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// auth_routes.cc: the authentication gate every request passes (httplib's pre-routing hook),
+// auth_routes.cc: the authentication gate every request passes (the router's pre-routing hook),
 // the dashboard login/logout, and POST /v1/keys (admin) for creating keys while the server
 // holds the workspace.
 //
@@ -17,10 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxHeaders = 64;  // more header lines than this is a flood: 431
-
 // nullopt = open to everyone.
-std::optional<Role> NeededRole(const httplib::Request& req) {
+std::optional<Role> NeededRole(const HttpRequest& req) {
   const std::string& path = req.path;
   if (path == "/healthz" || path == "/login" || path == "/logout" || path == "/") {
     return std::nullopt;  // "/" checks the session itself and shows the login form otherwise
@@ -38,7 +36,7 @@ std::optional<Role> NeededRole(const httplib::Request& req) {
   return Role::kRead;
 }
 
-std::string SessionOf(const httplib::Request& req) {
+std::string SessionOf(const HttpRequest& req) {
   return CookieValue(req.get_header_value("Cookie"), "fw_session");
 }
 
@@ -64,23 +62,18 @@ input{width:100%;box-sizing:border-box;padding:6px;margin:8px 0;font-family:mono
 }
 
 void Server::Impl::RegisterAuth() {
-  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+  http.set_pre_routing_handler([this](const HttpRequest& req, HttpResponse& res) {
     auto deny = [&](int code, const Status& st) {
       res.status = code;
       res.set_content(ErrorJson(st, code), "application/json");
       metrics.ObserveRequest("denied", code, 0);
-      return httplib::Server::HandlerResponse::Handled;
+      return HttpRouter::HandlerResponse::Handled;
     };
-    if (req.headers.size() > kMaxHeaders) {
-      return deny(431, ResourceExhausted(std::to_string(req.headers.size()) +
-                                         " header lines; the limit is " +
-                                         std::to_string(kMaxHeaders)));
-    }
     const auto need = NeededRole(req);
-    if (!need) return httplib::Server::HandlerResponse::Unhandled;
+    if (!need) return HttpRouter::HandlerResponse::Unhandled;
     const AuthDecision d =
         auth.Check(req.get_header_value("Authorization"), SessionOf(req), *need, NowMicros());
-    if (d.http_status == 200) return httplib::Server::HandlerResponse::Unhandled;
+    if (d.http_status == 200) return HttpRouter::HandlerResponse::Unhandled;
     if (d.http_status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"flywheel\"");
     if (d.http_status == 429) {
       res.set_header("Retry-After", std::to_string(static_cast<int>(d.retry_after_s) + 1));
@@ -90,8 +83,8 @@ void Server::Impl::RegisterAuth() {
                                                     : InvalidArgument(d.message));
   });
 
-  http.Post("/login", [this](const httplib::Request& req, httplib::Response& res) {
-    // The form posts application/x-www-form-urlencoded; httplib puts the fields in params.
+  http.Post("/login", [this](const HttpRequest& req, HttpResponse& res) {
+    // The form posts application/x-www-form-urlencoded; the parser puts the fields in params.
     const std::string key = req.get_param_value("key");
     auto token = auth.Login(key, NowMicros());
     if (token) {
@@ -114,14 +107,14 @@ void Server::Impl::RegisterAuth() {
     metrics.ObserveRequest("/login", 303, 0);
   });
 
-  http.Post("/logout", [this](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/logout", [this](const HttpRequest& req, HttpResponse& res) {
     auth.Logout(SessionOf(req));
     res.status = 303;
     res.set_header("Location", "/");
     res.set_header("Set-Cookie", "fw_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
   });
 
-  http.Post("/v1/keys", [this](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/v1/keys", [this](const HttpRequest& req, HttpResponse& res) {
     int code = 200;
     json out;
     auto body = json::parse(req.body, nullptr, false);

@@ -218,8 +218,8 @@ Result<json> BanditService::Reward(const std::string& decision_id, double reward
     if (unflushed_rewards_.count(decision_id)) {
       return AlreadyExists("decision_id '" + decision_id + "' already has a reward");
     }
-    if (auto it = unflushed_decisions_.find(decision_id); it != unflushed_decisions_.end()) {
-      const Unflushed u = it->second;
+    if (const Unflushed* found = FindUnflushed(decision_id)) {
+      const Unflushed u = *found;
       FW_RETURN_IF_ERROR(ApplyReward(*u.bandit, decision_id, u.arm, u.context, reward, &cost, &out));
       *bandit_out = u.bandit->state->name;
       *arm_out = u.bandit->state->arms[u.arm];
@@ -269,11 +269,15 @@ Result<json> BanditService::Show(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     // Rows still in the log: their decisions add to the pending count, their rewards of
     // decisions already in the table take from it.
-    for (const auto& [id, u] : unflushed_decisions_) {
-      if (u.bandit == b && !unflushed_rewards_.count(id)) ++pending;
-    }
+    auto count_pending = [&](const std::unordered_map<std::string, Unflushed>& generation) {
+      for (const auto& [id, u] : generation) {
+        if (u.bandit == b && !unflushed_rewards_.count(id)) ++pending;
+      }
+    };
+    count_pending(unflushed_decisions_);
+    for (const auto& generation : sealed_decisions_) count_pending(generation);
     for (const auto& [id, owner] : unflushed_rewards_) {
-      if (owner == b && !unflushed_decisions_.count(id)) --pending;
+      if (owner == b && !FindUnflushed(id)) --pending;
     }
     // Summaries take thousands of draws: work on a copy, outside the lock decisions need.
     FW_ASSIGN_OR_RETURN(copy, bd::MakePolicy(b->state->policy->config()));
@@ -318,7 +322,7 @@ void BanditService::SealInto(Sealed& sealed) {
   if (log_) {
     // If the next segment cannot be opened, nothing is sealed: the records stay pending and
     // the log keeps appending to the current segment.
-    auto seq = log_->Seal();
+    auto seq = log_->Seal(&sealed.retired);
     if (!seq.ok()) return;
     sealed.segment = *seq;
   }
@@ -326,6 +330,8 @@ void BanditService::SealInto(Sealed& sealed) {
                           std::make_move_iterator(pending_decisions_.begin()),
                           std::make_move_iterator(pending_decisions_.end()));
   pending_decisions_.clear();
+  sealed_decisions_.push_back(std::move(unflushed_decisions_));
+  unflushed_decisions_ = {};
   sealed.rewards.insert(sealed.rewards.end(), std::make_move_iterator(pending_rewards_.begin()),
                         std::make_move_iterator(pending_rewards_.end()));
   pending_rewards_.clear();
@@ -337,6 +343,14 @@ void BanditService::SealInto(Sealed& sealed) {
                               bd::PolicyStateToJson(b.state->policy->Snapshot())};
     b.dirty = false;
   }
+}
+
+const BanditService::Unflushed* BanditService::FindUnflushed(const std::string& id) const {
+  if (auto it = unflushed_decisions_.find(id); it != unflushed_decisions_.end()) return &it->second;
+  for (const auto& generation : sealed_decisions_) {
+    if (auto it = generation.find(id); it != generation.end()) return &it->second;
+  }
+  return nullptr;
 }
 
 Status BanditService::FlushSealed(Sealed& sealed) {
@@ -358,10 +372,13 @@ Status BanditService::FlushSealed(Sealed& sealed) {
     return st;
   }
   // Still under workspace_mu_: a reward or Show never sees a row both in the table and in memory.
+  // Every map sealed so far holds exactly the decisions of `sealed` (Flush seals and flushes
+  // under flush_mu_, and a failed flush keeps both): drop them whole, and free them after the
+  // lock.
+  std::vector<std::unordered_map<std::string, Unflushed>> flushed;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const DecisionRow& r : sealed.decisions) unflushed_decisions_.erase(r.id);
+  flushed.swap(sealed_decisions_);
   for (const RewardRow& r : sealed.rewards) unflushed_rewards_.erase(r.id);
-  if (log_) log_->RemoveUpTo(sealed.segment);
   return OkStatus();
 }
 
@@ -371,6 +388,9 @@ Status BanditService::Flush() {
     std::lock_guard<std::mutex> lock(mu_);
     SealInto(retry_);
   }
+  // Unmapping and cutting the sealed segment took milliseconds; every decide waits for mu_,
+  // so it happens here, after the lock (docs/server.md, "Benchmark").
+  DecisionLog::Finish(retry_.retired);
   if (retry_.decisions.empty() && retry_.rewards.empty() && retry_.snapshots.empty()) {
     return OkStatus();
   }
@@ -381,6 +401,8 @@ Status BanditService::Flush() {
     ++flush_failures_;
     return st;
   }
+  // Segments at or below the stored watermark are never replayed; deleting them needs no lock.
+  if (log_) log_->RemoveUpTo(retry_.segment);
   retry_ = Sealed();
   return OkStatus();
 }

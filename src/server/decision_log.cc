@@ -68,7 +68,7 @@ std::string DecisionLog::PathOf(int64_t seq) const {
   return (fs::path(dir_) / name).string();
 }
 
-Status DecisionLog::OpenSegment(int64_t seq, size_t min_bytes) {
+Status DecisionLog::OpenSegment(int64_t seq, size_t min_bytes, Retired* retire_into) {
   const std::string path = PathOf(seq);
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Errno("cannot open " + path);
@@ -109,7 +109,13 @@ Status DecisionLog::OpenSegment(int64_t seq, size_t min_bytes) {
     munmap(map, capacity);
     return give_up(err);
   }
-  FinishSegment();
+  if (retire_into && fd_ >= 0) {
+    Finish(*retire_into);  // an older handle not finished yet: finish it now
+    *retire_into = Retired{fd_, map_, capacity_, used_};
+    fd_ = -1;
+  } else {
+    FinishSegment();
+  }
   fd_ = fd;
   seq_ = seq;
   map_ = static_cast<char*>(map);
@@ -120,15 +126,22 @@ Status DecisionLog::OpenSegment(int64_t seq, size_t min_bytes) {
 
 void DecisionLog::FinishSegment() {
   if (fd_ < 0) return;
-  munmap(map_, capacity_);
-  // Cut the reserved tail: a finished segment holds exactly its records.
-  if (ftruncate(fd_, static_cast<off_t>(used_)) != 0) {
-    // Left with a zero tail, which replay ignores.
-  }
-  close(fd_);
+  Retired current{fd_, map_, capacity_, used_};
+  Finish(current);
   fd_ = -1;
   map_ = nullptr;
   capacity_ = used_ = 0;
+}
+
+void DecisionLog::Finish(Retired& r) {
+  if (r.fd < 0) return;
+  munmap(r.map, r.capacity);
+  // Cut the reserved tail: a finished segment holds exactly its records.
+  if (ftruncate(r.fd, static_cast<off_t>(r.used)) != 0) {
+    // Left with a zero tail, which replay ignores.
+  }
+  close(r.fd);
+  r = Retired();
 }
 
 Status DecisionLog::Append(std::string_view record) {
@@ -163,10 +176,10 @@ void DecisionLog::Close() {
   if (empty) std::remove(path.c_str());
 }
 
-Result<int64_t> DecisionLog::Seal() {
+Result<int64_t> DecisionLog::Seal(Retired* retired) {
   if (fd_ < 0) return FailedPrecondition("the decision log is closed");
   const int64_t sealed = seq_;
-  FW_RETURN_IF_ERROR(OpenSegment(sealed + 1, 0));
+  FW_RETURN_IF_ERROR(OpenSegment(sealed + 1, 0, retired));
   return sealed;
 }
 
@@ -174,7 +187,7 @@ void DecisionLog::RemoveUpTo(int64_t seq) {
   auto segments = List(dir_);
   if (!segments.ok()) return;  // left for the next round or the next start's replay
   for (const Segment& s : *segments) {
-    if (s.seq <= seq && s.seq != seq_) std::remove(s.path.c_str());
+    if (s.seq <= seq) std::remove(s.path.c_str());  // never the current one: it is newer
   }
 }
 

@@ -58,10 +58,25 @@ class DecisionLog {
   // Writes `record` (one or more whole lines) to the current segment.
   Status Append(std::string_view record);
 
-  // Closes the current segment and opens the next; returns the closed segment's number.
-  Result<int64_t> Seal();
+  // A sealed segment that is still mapped. Seal(&retired) hands the old segment over instead
+  // of finishing it, so the owner can unmap it and cut its file (an ftruncate that took
+  // milliseconds, under the lock every decide waits for) after releasing its lock.
+  struct Retired {
+    int fd = -1;
+    char* map = nullptr;
+    size_t capacity = 0;
+    size_t used = 0;
+  };
 
-  // Deletes sealed segments numbered <= seq.
+  // Opens the next segment and closes the current one (or, with `retired`, hands it over:
+  // call Finish on it); returns the closed segment's number.
+  Result<int64_t> Seal(Retired* retired = nullptr);
+  // Unmaps a retired segment and cuts its file to its records. Thread-safe (touches only
+  // `retired`); a no-op on an empty handle.
+  static void Finish(Retired& retired);
+
+  // Deletes sealed segments numbered <= seq. Reads only the directory, so it may run
+  // concurrently with Append. Requires: seq < current_seq() (a sealed segment).
   void RemoveUpTo(int64_t seq);
 
   // Closes the log; the current segment is deleted when nothing was written to it (a clean
@@ -74,7 +89,7 @@ class DecisionLog {
   DecisionLog(std::string dir, Fsync fsync) : dir_(std::move(dir)), fsync_(fsync) {}
   // Makes segment `seq` (with room for at least `min_bytes` more) the current one, then
   // finishes the previous one.
-  Status OpenSegment(int64_t seq, size_t min_bytes);
+  Status OpenSegment(int64_t seq, size_t min_bytes, Retired* retire_into = nullptr);
   // Unmaps the current segment and cuts its file to the records written.
   void FinishSegment();
   std::string PathOf(int64_t seq) const;

@@ -18,21 +18,21 @@ namespace fw::server {
 namespace {
 
 using nlohmann::json;
-using Handler = std::function<Result<json>(const httplib::Request&, int* http_status)>;
+using Handler = std::function<Result<json>(const HttpRequest&, int* http_status)>;
 using TextHandler =
-    std::function<Result<std::string>(const httplib::Request&, int* http_status)>;
+    std::function<Result<std::string>(const HttpRequest&, int* http_status)>;
 
 std::string Dump(const json& doc) {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-QueryParams ParamsOf(const httplib::Request& req) {
+QueryParams ParamsOf(const HttpRequest& req) {
   QueryParams out;
   for (const auto& [k, v] : req.params) out[k] = v;
   return out;
 }
 
-Result<std::string> RequiredParam(const httplib::Request& req, const std::string& name) {
+Result<std::string> RequiredParam(const HttpRequest& req, const std::string& name) {
   if (!req.has_param(name.c_str()) || req.get_param_value(name.c_str()).empty()) {
     return InvalidArgument("query parameter '" + name + "' is required");
   }
@@ -71,8 +71,8 @@ void Server::Impl::RegisterRoutes() {
   // are resolved once here rather than looked up by name per request.
   auto wrap_any = [this](std::string route, auto fn) {
     Metrics::Route* stats = metrics.RouteStats(route);
-    return [this, stats, fn = std::move(fn)](const httplib::Request& req,
-                                             httplib::Response& res) {
+    return [this, stats, fn = std::move(fn)](const HttpRequest& req,
+                                             HttpResponse& res) {
       const auto start = std::chrono::steady_clock::now();
       int code = 200;
       // The HTTP dispatcher is one of the three places exceptions are caught (STYLE B2.4).
@@ -106,11 +106,11 @@ void Server::Impl::RegisterRoutes() {
     return wrap_any(std::move(route), std::move(fn));
   };
 
-  http.Get("/healthz", wrap("/healthz", [](const httplib::Request&, int*) -> Result<json> {
+  http.Get("/healthz", wrap("/healthz", [](const HttpRequest&, int*) -> Result<json> {
              return json{{"status", "ok"}};
            }));
 
-  http.Post("/v1/events", wrap("/v1/events", [this](const httplib::Request& req,
+  http.Post("/v1/events", wrap("/v1/events", [this](const HttpRequest& req,
                                                     int* code) -> Result<json> {
     if (req.body.size() > options.max_body_bytes) {
       *code = 413;
@@ -137,7 +137,7 @@ void Server::Impl::RegisterRoutes() {
                 {"rejected", rejected}};
   }));
 
-  http.Post("/v1/decide", wrap_text("/v1/decide", [this](const httplib::Request& req,
+  http.Post("/v1/decide", wrap_text("/v1/decide", [this](const HttpRequest& req,
                                                          int*) -> Result<std::string> {
     FW_ASSIGN_OR_RETURN(json body, ParseSmallJsonObject(req.body));
     FW_ASSIGN_OR_RETURN(std::string bandit, StringField(body, "bandit", true));
@@ -153,7 +153,7 @@ void Server::Impl::RegisterRoutes() {
     return out;
   }));
 
-  http.Post("/v1/reward", wrap("/v1/reward", [this](const httplib::Request& req,
+  http.Post("/v1/reward", wrap("/v1/reward", [this](const HttpRequest& req,
                                                     int*) -> Result<json> {
     FW_ASSIGN_OR_RETURN(json body, ParseSmallJsonObject(req.body));
     FW_ASSIGN_OR_RETURN(std::string decision, StringField(body, "decision_id", true));
@@ -168,7 +168,7 @@ void Server::Impl::RegisterRoutes() {
     return out;
   }));
 
-  http.Get("/v1/assign", wrap("/v1/assign", [this](const httplib::Request& req,
+  http.Get("/v1/assign", wrap("/v1/assign", [this](const HttpRequest& req,
                                                    int*) -> Result<json> {
     FW_ASSIGN_OR_RETURN(std::string name, RequiredParam(req, "experiment"));
     FW_ASSIGN_OR_RETURN(std::string user, RequiredParam(req, "user_id"));
@@ -177,12 +177,25 @@ void Server::Impl::RegisterRoutes() {
     {
       std::lock_guard<std::mutex> lock(experiments_mu);
       if (auto it = experiments.find(name); it != experiments.end()) def = it->second;
+      if (auto it = unknown_experiments.find(name); !def && it != unknown_experiments.end()) {
+        return NotFound(it->second);
+      }
     }
     if (!def) {
       experiment::ExperimentDefinition loaded;
       {
         std::lock_guard<std::mutex> lock(workspace_mu);
-        FW_ASSIGN_OR_RETURN(loaded, LoadExperiment(*workspace, name));
+        auto found = LoadExperiment(*workspace, name);
+        if (!found.ok()) {
+          if (found.status().code() == StatusCode::kNotFound) {
+            std::lock_guard<std::mutex> names_lock(experiments_mu);
+            if (unknown_experiments.size() < kMaxUnknownExperiments) {
+              unknown_experiments.emplace(name, std::string(found.status().message()));
+            }
+          }
+          return found.status();
+        }
+        loaded = std::move(*found);
       }
       def = std::make_shared<const experiment::ExperimentDefinition>(std::move(loaded));
       std::lock_guard<std::mutex> lock(experiments_mu);
@@ -206,17 +219,17 @@ void Server::Impl::RegisterRoutes() {
     return out;
   }));
 
-  http.Get("/v1/bandits", wrap("/v1/bandits", [this](const httplib::Request&,
+  http.Get("/v1/bandits", wrap("/v1/bandits", [this](const HttpRequest&,
                                                      int*) -> Result<json> {
     return json{{"bandits", bandits->List()}};
   }));
 
   http.Get(R"(/v1/bandits/([^/]+))",
-           wrap("/v1/bandits/NAME", [this](const httplib::Request& req, int*) -> Result<json> {
+           wrap("/v1/bandits/NAME", [this](const HttpRequest& req, int*) -> Result<json> {
              return bandits->Show(req.matches[1].str());
            }));
 
-  http.Get("/v1/experiments", wrap("/v1/experiments", [this](const httplib::Request&,
+  http.Get("/v1/experiments", wrap("/v1/experiments", [this](const HttpRequest&,
                                                              int*) -> Result<json> {
     std::lock_guard<std::mutex> lock(workspace_mu);
     FW_ASSIGN_OR_RETURN(auto rows, workspace->Query("SELECT name FROM experiments ORDER BY name"));
@@ -226,7 +239,7 @@ void Server::Impl::RegisterRoutes() {
   }));
 
   http.Get(R"(/v1/experiments/([^/]+)/results)",
-           wrap("/v1/experiments/NAME/results", [this](const httplib::Request& req,
+           wrap("/v1/experiments/NAME/results", [this](const HttpRequest& req,
                                                        int*) -> Result<json> {
              const std::string name = req.matches[1].str();
              std::optional<experiment::ExperimentDefinition> def;
@@ -263,7 +276,7 @@ void Server::Impl::RegisterRoutes() {
            }));
 
   http.Get(R"(/v1/analytics/(retention|funnel|acquisition|lifecycle))",
-           wrap("/v1/analytics", [this](const httplib::Request& req, int*) -> Result<json> {
+           wrap("/v1/analytics", [this](const HttpRequest& req, int*) -> Result<json> {
              const std::string kind = req.matches[1].str();
              const QueryParams params = ParamsOf(req);
              if (kind == "retention") return analytics_source->Retention(params);
@@ -283,12 +296,12 @@ void Server::Impl::RegisterRoutes() {
              return analytics_source->Acquisition(spend, params);
            }));
 
-  http.Get("/v1/alerts", wrap("/v1/alerts", [this](const httplib::Request&, int*) -> Result<json> {
+  http.Get("/v1/alerts", wrap("/v1/alerts", [this](const HttpRequest&, int*) -> Result<json> {
     std::lock_guard<std::mutex> lock(alerts_mu);
     return json{{"alerts", alerts.ToJson()}, {"firing", alerts.num_firing()}};
   }));
 
-  http.Get("/v1/alerts/rules", wrap("/v1/alerts/rules", [this](const httplib::Request&,
+  http.Get("/v1/alerts/rules", wrap("/v1/alerts/rules", [this](const HttpRequest&,
                                                                int*) -> Result<json> {
     std::vector<AlertRule> rules;
     {
@@ -300,7 +313,7 @@ void Server::Impl::RegisterRoutes() {
     return json{{"rules", out}};
   }));
 
-  http.Post("/v1/alerts/rules", wrap("/v1/alerts/rules", [this](const httplib::Request& req,
+  http.Post("/v1/alerts/rules", wrap("/v1/alerts/rules", [this](const HttpRequest& req,
                                                                 int* code) -> Result<json> {
     FW_ASSIGN_OR_RETURN(json body, ParseSmallJsonObject(req.body));
     FW_ASSIGN_OR_RETURN(std::string name, StringField(body, "name", true));
@@ -336,7 +349,7 @@ void Server::Impl::RegisterRoutes() {
   }));
 
   http.Delete(R"(/v1/alerts/rules/([^/]+))",
-              wrap("/v1/alerts/rules/NAME", [this](const httplib::Request& req,
+              wrap("/v1/alerts/rules/NAME", [this](const HttpRequest& req,
                                                    int*) -> Result<json> {
                 const std::string name = req.matches[1].str();
                 std::lock_guard<std::mutex> lock(workspace_mu);
@@ -344,7 +357,7 @@ void Server::Impl::RegisterRoutes() {
                 return json{{"removed", name}};
               }));
 
-  http.Get("/v1/summary", wrap("/v1/summary", [this](const httplib::Request&,
+  http.Get("/v1/summary", wrap("/v1/summary", [this](const HttpRequest&,
                                                      int*) -> Result<json> {
     FW_ASSIGN_OR_RETURN(const DataSummary d, analytics_source->Summary());
     const json bandit_list = bandits->List();
@@ -361,7 +374,7 @@ void Server::Impl::RegisterRoutes() {
                 {"bandits", bandit_list}};
   }));
 
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  http.Get("/metrics", [this](const HttpRequest&, HttpResponse& res) {
     if (analytics_source->UsesHotFrame()) {  // on ClickHouse there is no frame to measure
       auto snapshot = frame.Get();
       metrics.SetGauge("flywheel_frame_events", static_cast<double>(snapshot->num_events()));
@@ -377,7 +390,7 @@ void Server::Impl::RegisterRoutes() {
     metrics.ObserveRequest("/metrics", 200, 0);
   });
 
-  http.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+  http.Get("/", [this](const HttpRequest& req, HttpResponse& res) {
     // The page itself holds no data, but without a valid session show the login form instead.
     const AuthDecision d = auth.Check(
         req.get_header_value("Authorization"),
@@ -394,8 +407,13 @@ void Server::Impl::RegisterRoutes() {
     metrics.ObserveRequest("/", 200, 0);
   });
 
-  // Unknown routes: a JSON 404 rather than httplib's empty body.
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  // Routes that never wait on DuckDB, a commit or a scan answer on the event loop; every
+  // other one runs on the worker pool (docs/server.md, "HTTP layer"). POST /v1/reward stays
+  // off the loop: a reward for a decision already flushed looks it up in DuckDB.
+  http.RunOnLoop({"/healthz", "/v1/decide", "/v1/assign", "/metrics"});
+
+  // Unknown routes: a JSON 404 rather than an empty body.
+  http.set_error_handler([](const HttpRequest&, HttpResponse& res) {
     if (!res.body.empty()) return;
     const Status st = res.status == 404 ? NotFound("no such route")
                       : res.status == 413 ? ResourceExhausted("request body too large")

@@ -59,6 +59,7 @@ Status ServerOptions::Validate() const {
                            ": expected 0..1000000");
   }
   if (threads < 1 || threads > 256) return InvalidArgument("threads: expected 1..256");
+  if (loops < 0 || loops > 64) return InvalidArgument("loops: expected 0..64 (0 = one per core)");
   if (decision_flush_ms < 1 || decision_flush_ms > 60'000) {
     return InvalidArgument("decision_flush_ms " + std::to_string(decision_flush_ms) +
                            ": expected 1..60000");
@@ -231,33 +232,27 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   }
   if (s->analytics_source->UsesHotFrame()) FW_RETURN_IF_ERROR(s->ReloadFrame(/*at_start=*/true));
 
-  s->http.new_task_queue = [n = options.threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(n));
-  };
-  // httplib writes the headers and the body of an answer separately; with Nagle's algorithm
-  // on, the body then waits for the client's delayed ACK (40 ms on Linux) on every keep-alive
-  // request (bench/server.sh measured p50 44 ms for GET /v1/assign before this line).
-  s->http.set_tcp_nodelay(true);
-  s->http.set_keep_alive_max_count(100000);
-  s->http.set_keep_alive_timeout(5);
-  s->http.set_read_timeout(options.read_timeout_s, 0);
-  s->http.set_write_timeout(options.read_timeout_s, 0);
-  s->http.set_payload_max_length(options.max_body_bytes);
   s->RegisterAuth();
   s->RegisterRoutes();
-  if (options.port == 0) {
-    s->port = s->http.bind_to_any_port(options.bind.c_str());
-  } else {
-    s->port = s->http.bind_to_port(options.bind.c_str(), options.port) ? options.port : -1;
-  }
-  if (s->port <= 0) {
+  HttpServerOptions http;
+  http.bind = options.bind;
+  http.port = options.port;
+  http.loops = options.loops;
+  http.workers = options.threads;
+  http.read_timeout_s = options.read_timeout_s;
+  http.keep_alive_timeout_s = 5;
+  http.limits.max_body_bytes = options.max_body_bytes;
+  http.limits.max_header_lines = 64;  // more header lines than this is a flood: 431
+  s->http_server = std::make_unique<HttpServer>(s->http, http);
+  if (Status listen = s->http_server->Listen(); !listen.ok()) {
     if (s->backend_events) s->backend_events->Stop();
     s->collector->Stop();
     s->bandits->Stop().IgnoreError();
     return Unavailable("cannot listen on " + options.bind + ":" + std::to_string(options.port) +
                        " (address in use or not available); pick another --port or --bind");
   }
-  s->listener = std::thread([s] { s->http.listen_after_bind(); });
+  s->port = s->http_server->port();
+  s->http_server->Start();
   s->background = std::thread([s] {
     // A worker-thread entry point: no exception may escape (STYLE B2.4).
     auto last_alerts = std::chrono::steady_clock::now() - std::chrono::hours(1);
@@ -314,9 +309,8 @@ Status Server::Stop() {
     s->stop_requested = true;
   }
   s->stop_cv.notify_all();
-  // 1. Stop accepting; httplib lets the requests already running finish (drain).
-  s->http.stop();
-  if (s->listener.joinable()) s->listener.join();
+  // 1. Stop accepting, finish and answer the requests already started (drain).
+  if (s->http_server) s->http_server->Stop();
   if (s->background.joinable()) s->background.join();
   // 2. Flush the events and exposures still pending, and the decision log into its tables.
   if (s->backend_events) s->backend_events->Stop();

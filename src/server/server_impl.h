@@ -9,8 +9,6 @@
 // HotFrame and Metrics lock internally and are never held while taking another lock.
 #pragma once
 
-#include <httplib.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -31,6 +29,8 @@
 #include "flywheel/server/server.h"
 #include "flywheel/store/workspace.h"
 #include "hot_frame.h"
+#include "http_router.h"
+#include "http_server.h"
 #include "metrics.h"
 
 namespace fw::server {
@@ -61,11 +61,17 @@ struct Server::Impl {
   // open the workspace while the server holds it, so a definition is fixed for the run.
   std::map<std::string, std::shared_ptr<const experiment::ExperimentDefinition>>
       experiments;  // under experiments_mu
+  // Names /v1/assign found no experiment for (fixed for the run, like the definitions), so a
+  // client asking for a wrong name does not read the workspace, on an event loop, every time.
+  // Bounded: past kMaxUnknownExperiments names, misses are no longer remembered.
+  static constexpr size_t kMaxUnknownExperiments = 1024;
+  std::map<std::string, std::string> unknown_experiments;  // name -> message; experiments_mu
   std::mutex exposed_mu;
   std::set<std::pair<std::string, std::string>> exposed;  // (experiment, user) logged this run
-  httplib::Server http;
+  HttpRouter http;                         // the routes; read-only once serving
+  std::unique_ptr<HttpServer> http_server;  // event loops and worker pool over `http`
   int port = 0;
-  std::thread listener, background;
+  std::thread background;
   std::mutex stop_mu;
   std::condition_variable stop_cv;
   bool stop_requested = false;  // guarded by stop_mu

@@ -4,7 +4,7 @@
 //
 // The server owns the workspace (DuckDB lets one process write a file): writes go through one
 // Workspace guarded by one mutex, and the frame reload reads through a second connection.
-// Events posted to /v1/events are validated on the request thread and group-committed (see
+// Events posted to /v1/events are validated on a worker-pool thread and group-committed (see
 // EventCollector); a 2xx answer means the commit that holds them returned, i.e. they are in
 // DuckDB's WAL. Bandit decisions and rewards are kept in memory and acknowledged once written
 // to the decision log, then flushed into DuckDB in batches (see BanditService). A hot
@@ -12,7 +12,8 @@
 // evaluated on their own interval.
 // Endpoints, shapes and limits: docs/api.yaml and docs/server.md.
 //
-// Thread safety: Start/Stop/Wait from one thread; handlers run on the HTTP thread pool.
+// Thread safety: Start/Stop/Wait from one thread; handlers run on the event loops or the
+// worker pool (src/server/http_server.h).
 #pragma once
 
 #include <cstdint>
@@ -46,7 +47,13 @@ struct ServerOptions {
   // moved into DuckDB at least this often; fsync each record (survives power loss, slower).
   int64_t decision_flush_ms = 200;
   bool decision_fsync = false;
-  int threads = 8;                     // HTTP worker threads
+  // Worker-pool threads for the routes that may block (POST /v1/events waits for its group
+  // commit; analytics, results, summary, keys, alert rules and the dashboard run DuckDB
+  // queries or scans). Each runs one such request at a time.
+  int threads = 8;
+  // Event-loop threads: they read and parse every request and answer the cheap routes
+  // inline. 0 = one per core.
+  int loops = 0;
   int read_timeout_s = 5;              // against slow clients
   bool quiet = false;                  // no start-up line on stderr
 

@@ -37,7 +37,11 @@ void RegisterServeCommands(CLI::App& app, CliContext& ctx) {
                "live dashboard; stops cleanly on SIGINT/SIGTERM");
   cmd->add_option("--bind", args->options.bind, "Address to listen on (default loopback)");
   cmd->add_option("--port", args->options.port, "TCP port (0 = any free port)");
-  cmd->add_option("--threads", args->options.threads, "HTTP worker threads");
+  cmd->add_option("--threads", args->options.threads,
+                  "Worker threads for the routes that may block (events, analytics, results, keys, dashboard)");
+  cmd->add_option("--loops", args->options.loops,
+                  "Event-loop threads that read requests and answer the cheap routes (decide, "
+                  "assign, healthz, metrics) inline (default 0: one per core)");
   cmd->add_option("--max-events", args->options.max_events, "Events per POST /v1/events");
   cmd->add_option("--max-body-mb", args->max_body_mb, "Request body limit in MiB");
   cmd->add_option("--commit-window-ms", args->commit_window_ms,

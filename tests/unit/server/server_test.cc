@@ -191,6 +191,12 @@ TEST_F(ServerTest, AssignMatchesTheLibraryAndLogsExposures) {
     EXPECT_EQ(Body(r)["variant"], def_.variants[*a.variant_idx].name);
   }
   EXPECT_EQ(client_->Get("/v1/assign?experiment=nope&user_id=u")->status, 404);
+  // The second miss is answered from the remembered name, with the same message.
+  auto first = client_->Get("/v1/assign?experiment=nope2&user_id=u");
+  auto again = client_->Get("/v1/assign?experiment=nope2&user_id=u");
+  EXPECT_EQ(again->status, 404);
+  EXPECT_EQ(again->body, first->body);
+  EXPECT_NE(again->body.find("flywheel experiment create nope2"), std::string::npos);
   EXPECT_EQ(client_->Get("/v1/assign?experiment=checkout")->status, 400);
   ASSERT_TRUE(server_->Stop().ok());
   server_.reset();
