@@ -133,7 +133,8 @@ Result<std::unique_ptr<PreparedBatch>> StreamIngester::Prepare(TableKind kind, s
 }
 
 Result<std::vector<StreamBatchResult>> StreamIngester::AppendPrepared(
-    const std::vector<PreparedBatch*>& batches) {
+    const std::vector<PreparedBatch*>& batches,
+    std::vector<std::pair<uint32_t, uint32_t>>* appended) {
   const TableSpec& spec = SpecFor(impl_->kind);
   std::vector<StreamBatchResult> results(batches.size());
   // One batch for the whole group: an appender costs far more to open and close than a row.
@@ -151,6 +152,7 @@ Result<std::vector<StreamBatchResult>> StreamIngester::AppendPrepared(
         continue;
       }
       CopyRow(p.rows, i, &merged);
+      if (appended) appended->emplace_back(static_cast<uint32_t>(b), static_cast<uint32_t>(i));
       ++r.inserted;
     }
   }

@@ -7,14 +7,55 @@
 
 namespace fw::server {
 
+namespace {
+
+// The frame's view of the appended rows: `appended` names (batch, row) pairs of `group`.
+template <typename Group>
+std::vector<store::NewEvent> FrameRows(const Group& group,
+                                       const std::vector<std::pair<uint32_t, uint32_t>>& appended) {
+  std::vector<store::NewEvent> out;
+  if (appended.empty()) return out;
+  const store::RowBatch& layout = group[0]->batch->rows;  // every batch has the table's layout
+  auto column = [&](std::string_view name) -> size_t {
+    for (size_t c = 0; c < layout.columns.size(); ++c) {
+      if (layout.columns[c].name == name) return c;
+    }
+    return layout.columns.size();
+  };
+  const size_t user = column("user_id"), ts = column("timestamp"), event = column("event"),
+               channel = column("channel"), campaign = column("campaign"),
+               revenue = column("revenue");
+  auto text = [](const store::BatchColumn& c, size_t i) {
+    return c.valid[i] ? std::string(c.text[i]) : std::string();  // NULL reads as "" in a frame
+  };
+  out.reserve(appended.size());
+  for (const auto& [b, i] : appended) {
+    const store::RowBatch& rows = group[b]->batch->rows;
+    store::NewEvent e;
+    e.user_id = text(rows.columns.at(user), i);
+    e.time_us = rows.columns.at(ts).ints[i];
+    e.event = text(rows.columns.at(event), i);
+    e.channel = text(rows.columns.at(channel), i);
+    e.campaign = text(rows.columns.at(campaign), i);
+    const store::BatchColumn& r = rows.columns.at(revenue);
+    e.revenue = r.valid[i] ? r.doubles[i] : 0.0;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
 EventCollector::EventCollector(store::Workspace& workspace, std::mutex& workspace_mu,
-                               int64_t window_us)
-    : workspace_(workspace), workspace_mu_(workspace_mu), window_us_(window_us) {}
+                               int64_t window_us, FrameDelta* delta)
+    : workspace_(workspace), workspace_mu_(workspace_mu), window_us_(window_us), delta_(delta) {}
 
 Result<std::unique_ptr<EventCollector>> EventCollector::Start(store::Workspace& workspace,
                                                               std::mutex& workspace_mu,
-                                                              int64_t commit_window_us) {
-  std::unique_ptr<EventCollector> c(new EventCollector(workspace, workspace_mu, commit_window_us));
+                                                              int64_t commit_window_us,
+                                                              FrameDelta* delta) {
+  std::unique_ptr<EventCollector> c(
+      new EventCollector(workspace, workspace_mu, commit_window_us, delta));
   {
     std::lock_guard<std::mutex> lock(workspace_mu);
     FW_ASSIGN_OR_RETURN(c->events_, ingest::StreamIngester::Open(workspace, ingest::TableKind::kEvents));
@@ -102,6 +143,7 @@ void EventCollector::Loop() {
 void EventCollector::CommitGroup(std::vector<std::unique_ptr<Pending>>& group,
                                  std::vector<std::string>& exposures) {
   std::vector<ingest::StreamBatchResult> results;
+  std::vector<std::pair<uint32_t, uint32_t>> appended;  // rows for the frame delta
   Status status;
   {
     std::lock_guard<std::mutex> lock(workspace_mu_);
@@ -109,7 +151,7 @@ void EventCollector::CommitGroup(std::vector<std::unique_ptr<Pending>>& group,
     if (status.ok()) {
       std::vector<ingest::PreparedBatch*> batches;
       for (auto& p : group) batches.push_back(p->batch.get());
-      auto r = events_->AppendPrepared(batches);
+      auto r = events_->AppendPrepared(batches, delta_ ? &appended : nullptr);
       if (r.ok()) {
         results = std::move(*r);
       } else {
@@ -123,6 +165,15 @@ void EventCollector::CommitGroup(std::vector<std::unique_ptr<Pending>>& group,
       if (!r.ok()) status = r.status();
     }
     if (status.ok()) status = workspace_.Commit();
+    // Still under workspace_mu: the server's full reload pins its snapshot and empties the
+    // delta under the same mutex, so a committed row is in exactly one of the two.
+    if (status.ok() && delta_) {
+      try {
+        delta_->Add(FrameRows(group, appended));
+      } catch (const std::exception&) {  // the rows are stored; the frame catches up by reload
+        delta_->Invalidate();
+      }
+    }
     if (!status.ok()) {
       workspace_.Rollback().IgnoreError();
       // Keys added for rows that were rolled back must be forgotten, or a retry would be

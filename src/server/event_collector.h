@@ -11,6 +11,9 @@
 // return, so an accepted event is durable before the client hears about it. If anything in
 // the group fails, the whole group is rolled back, the dedup keys are reloaded, and every
 // request of the group gets kUnavailable (the client retries; event_id dedups the retry).
+// After a successful commit, and before any request of the group returns, the stored rows
+// (deduplicated: only those appended) go to the FrameDelta given at Start, if any, so the
+// server's hot frame can merge them instead of rescanning the table.
 //
 // Thread safety: Submit/LogExposure from any thread; Stop once, from one thread.
 #pragma once
@@ -30,15 +33,18 @@
 #include "flywheel/ingest/stream_ingest.h"
 #include "flywheel/store/workspace.h"
 #include "event_sink.h"
+#include "frame_delta.h"
 
 namespace fw::server {
 
 class EventCollector : public EventSink {
  public:
-  // `workspace` and `workspace_mu` (which guards it) must outlive the collector.
+  // `workspace` and `workspace_mu` (which guards it) must outlive the collector, and so must
+  // `delta` (null: committed rows are not passed on). The rows are added under workspace_mu.
   static Result<std::unique_ptr<EventCollector>> Start(store::Workspace& workspace,
                                                        std::mutex& workspace_mu,
-                                                       int64_t commit_window_us);
+                                                       int64_t commit_window_us,
+                                                       FrameDelta* delta = nullptr);
   ~EventCollector() override;
 
   // Validates, dedups and durably appends the JSON Lines `ndjson`; blocks until committed.
@@ -58,7 +64,8 @@ class EventCollector : public EventSink {
     std::unique_ptr<ingest::PreparedBatch> batch;
     std::promise<Result<ingest::StreamBatchResult>> done;
   };
-  EventCollector(store::Workspace& workspace, std::mutex& workspace_mu, int64_t window_us);
+  EventCollector(store::Workspace& workspace, std::mutex& workspace_mu, int64_t window_us,
+                 FrameDelta* delta);
   void Loop();
   void CommitGroup(std::vector<std::unique_ptr<Pending>>& group,
                    std::vector<std::string>& exposures);
@@ -66,6 +73,7 @@ class EventCollector : public EventSink {
   store::Workspace& workspace_;
   std::mutex& workspace_mu_;
   const int64_t window_us_;
+  FrameDelta* const delta_;  // may be null
   std::unique_ptr<ingest::StreamIngester> events_;     // used under workspace_mu_
   std::unique_ptr<ingest::StreamIngester> exposures_;  // used under workspace_mu_
   std::mutex mu_;

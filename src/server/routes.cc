@@ -386,7 +386,17 @@ void Server::Impl::RegisterRoutes() {
         metrics.SetGauge("flywheel_alert_firing{alert=\"" + PromLabel(name) + "\"}", firing);
       }
     }
-    res.set_content(metrics.Render(), "text/plain; version=0.0.4");
+    std::string text = metrics.Render();
+    if (analytics_source->UsesHotFrame()) {  // how the frame was kept up to date
+      for (const auto& [name, value] :
+           {std::pair{"flywheel_frame_merges_total", frame_merges.load()},
+            std::pair{"flywheel_frame_reloads_total", frame_reloads.load()},
+            std::pair{"flywheel_frame_update_failures_total", frame_reload_failures.load()}}) {
+        text += std::string("# TYPE ") + name + " counter\n" + name + " " +
+                std::to_string(value) + "\n";
+      }
+    }
+    res.set_content(text, "text/plain; version=0.0.4");
     metrics.ObserveRequest("/metrics", 200, 0);
   });
 

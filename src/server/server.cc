@@ -16,6 +16,7 @@
 #include "frame_analytics.h"
 #include "flywheel/core/time.h"
 #include "flywheel/experiment/srm.h"
+#include "flywheel/store/event_frame_merge.h"
 #include "server_impl.h"
 
 namespace fw::server {
@@ -68,12 +69,47 @@ Status ServerOptions::Validate() const {
 }
 
 Status Server::Impl::ReloadFrame(bool at_start) {
+  // The reader's snapshot is pinned by its first query inside the transaction. Pinning it and
+  // emptying the delta under workspace_mu, which the committer holds from commit to adding
+  // its rows to the delta, puts every committed row in exactly one of the scan or the delta.
+  FW_RETURN_IF_ERROR(reader->Begin());
+  {
+    std::lock_guard<std::mutex> lock(workspace_mu);
+    auto pinned = reader->QueryInt("SELECT count(*) FROM events");
+    if (!pinned.ok()) {
+      reader->Rollback().IgnoreError();
+      return pinned.status();
+    }
+    frame_delta.Take();
+  }
+  // From here on a failure loses the taken rows: the caller must reload again, not merge.
+  frame_needs_reload = true;
   // At start the snapshot may save seconds; later reloads follow new events, so it would miss.
-  FW_ASSIGN_OR_RETURN(store::EventFrame loaded,
-                      reader->LoadEventFrame(at_start ? store::Workspace::FrameCache::kUse
-                                                      : store::Workspace::FrameCache::kBypass));
-  if (loaded.user_offsets.empty()) loaded.user_offsets = {0};
-  frame.Set(std::move(loaded), NowMicros());
+  auto loaded = reader->LoadEventFrame(at_start ? store::Workspace::FrameCache::kUse
+                                                : store::Workspace::FrameCache::kBypass);
+  const Status ended = loaded.ok() ? reader->Commit() : reader->Rollback();
+  FW_RETURN_IF_ERROR(loaded.status());
+  FW_RETURN_IF_ERROR(ended);
+  if (loaded->user_offsets.empty()) loaded->user_offsets = {0};
+  frame.Set(std::move(*loaded), NowMicros());
+  frame_needs_reload = false;
+  ++frame_reloads;
+  return OkStatus();
+}
+
+Status Server::Impl::UpdateFrame() {
+  FrameDelta::Taken taken = frame_delta.Take();
+  if (taken.overflowed || frame_needs_reload) return ReloadFrame(/*at_start=*/false);
+  if (taken.rows.empty()) return OkStatus();
+  try {
+    // Only this thread replaces the frame, so `base` is the latest one.
+    const std::shared_ptr<const store::EventFrame> base = frame.Get();
+    frame.Set(store::MergeEvents(*base, taken.rows), NowMicros());
+  } catch (const std::exception& e) {  // out of memory: the taken rows are lost, so reload
+    frame_needs_reload = true;
+    return Internal(std::string("frame merge failed: ") + e.what());
+  }
+  ++frame_merges;
   return OkStatus();
 }
 
@@ -221,7 +257,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   FW_ASSIGN_OR_RETURN(s->bandits,
                       BanditService::Start(*s->workspace, s->workspace_mu, bandit_options));
   FW_ASSIGN_OR_RETURN(s->collector,
-                      EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us));
+                      EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us,
+                                            backend ? nullptr : &s->frame_delta));
   if (backend) {
     FW_ASSIGN_OR_RETURN(s->backend_events,
                         ClickHouseEventSink::Start(std::move(backend), *s->workspace,
@@ -256,7 +293,6 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   s->background = std::thread([s] {
     // A worker-thread entry point: no exception may escape (STYLE B2.4).
     auto last_alerts = std::chrono::steady_clock::now() - std::chrono::hours(1);
-    int64_t pending = 0;  // committed events not yet in the frame
     while (true) {
       {
         std::unique_lock<std::mutex> lock(s->stop_mu);
@@ -266,12 +302,16 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         }
       }
       try {
-        pending += s->events->TakeNewEvents();
-        if (s->analytics_source->UsesHotFrame() && pending >= s->options.frame_reload_events) {
-          if (s->ReloadFrame(/*at_start=*/false).ok()) {
-            pending = 0;
-          } else {
+        s->events->TakeNewEvents();  // the delta counts for the frame; keep the counter drained
+        if (s->analytics_source->UsesHotFrame() &&
+            (s->frame_needs_reload ||
+             static_cast<int64_t>(s->frame_delta.size()) >= s->options.frame_reload_events)) {
+          if (Status updated = s->UpdateFrame(); !updated.ok()) {
             ++s->frame_reload_failures;
+            if (!s->options.quiet) {
+              std::fprintf(stderr, "flywheel serve: frame update failed: %s\n",
+                           updated.message().c_str());
+            }
           }
         }
         const auto now = std::chrono::steady_clock::now();

@@ -28,6 +28,7 @@
 #include "flywheel/experiment/assignment.h"
 #include "flywheel/server/server.h"
 #include "flywheel/store/workspace.h"
+#include "frame_delta.h"
 #include "hot_frame.h"
 #include "http_router.h"
 #include "http_server.h"
@@ -50,6 +51,9 @@ struct Server::Impl {
   std::unique_ptr<EventSink> backend_events;
   EventSink* events = nullptr;  // where POST /v1/events goes: backend_events or collector
   HotFrame frame;               // stays empty on a ClickHouse backend
+  // Rows committed by `collector` but not yet in `frame` (embedded backend only).
+  static constexpr size_t kMaxDeltaEvents = 1'000'000;  // past this, a full reload instead
+  FrameDelta frame_delta{kMaxDeltaEvents};
   // The read side: FrameAnalytics over `frame`, or ClickHouseAnalytics. Thread-safe.
   std::unique_ptr<AnalyticsSource> analytics_source;
   Metrics metrics;
@@ -76,13 +80,20 @@ struct Server::Impl {
   std::condition_variable stop_cv;
   bool stop_requested = false;  // guarded by stop_mu
   bool stopped = false;         // guarded by stop_mu
-  std::atomic<int64_t> frame_reload_failures{0};
+  std::atomic<int64_t> frame_reload_failures{0};  // failed reloads and merges
+  std::atomic<int64_t> frame_reloads{0};          // full reloads done, the one at start included
+  std::atomic<int64_t> frame_merges{0};           // deltas merged into the frame
+  bool frame_needs_reload = false;  // background thread only: a delta was lost, merge is unsafe
   std::atomic<int64_t> alert_eval_failures{0};  // user rules whose metrics could not be read
   std::set<std::string> alert_rules_failing;     // background thread only: logged as failing
   int64_t started_us = 0;
 
-  // Loads the frame now through `reader` (no workspace_mu: commits go on meanwhile).
+  // Loads the frame now through `reader` and empties `frame_delta`. The scan runs without
+  // workspace_mu (commits go on meanwhile); only pinning its snapshot takes the mutex.
   Status ReloadFrame(bool at_start);
+  // Brings the frame up to date: merges `frame_delta` into it, or reloads in full when the
+  // delta overflowed or an earlier update failed. Background thread (or Start) only.
+  Status UpdateFrame();
   // Runs the alert checks and logs transitions (takes workspace_mu, then alerts_mu).
   void EvaluateAlerts();
   // Registers every route on `http`.

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "flywheel/core/result.h"
@@ -74,8 +75,12 @@ class StreamIngester {
 
   // Dedups the prepared batches in order (against the table, earlier batches and earlier rows)
   // and appends their new rows and rejects in the caller's transaction; one result per batch.
-  // After an error or a rollback, call ReloadKeys() as for AppendJsonLines.
-  Result<std::vector<StreamBatchResult>> AppendPrepared(const std::vector<PreparedBatch*>& batches);
+  // After an error or a rollback, call ReloadKeys() as for AppendJsonLines. When `appended`
+  // is given, it receives (batch index, row of that batch's `rows`) of every row appended, in
+  // append order (serve feeds them to its hot frame once the transaction commits).
+  Result<std::vector<StreamBatchResult>> AppendPrepared(
+      const std::vector<PreparedBatch*>& batches,
+      std::vector<std::pair<uint32_t, uint32_t>>* appended = nullptr);
 
   // Appends the rejects of `batches` to `workspace`'s rejects table (the rows AppendPrepared
   // writes), for a caller that stores the valid rows elsewhere (serve on ClickHouse).

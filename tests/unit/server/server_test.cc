@@ -143,6 +143,69 @@ TEST_F(ServerTest, EventsAreDurableDedupedAndValidated) {
   EXPECT_EQ(*(*ws)->QueryInt("SELECT count(*) FROM rejects"), 2);
 }
 
+// The frame follows POST /v1/events by merging the committed rows (no rescan), and what the
+// analytics see then equals what a full load of the same workspace gives after a restart.
+TEST_F(ServerTest, FrameMergesNewEventsAndMatchesAFullReload) {
+  auto metric = [&](const std::string& name) -> long long {
+    const std::string body = client_->Get("/metrics")->body;
+    const size_t at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+  };
+  auto wait_for_events = [&](int n) {
+    json summary;
+    for (int attempt = 0; attempt < 200 && summary["events"] != n; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      summary = Body(client_->Get("/v1/summary"));
+    }
+    return summary["events"] == n;
+  };
+  auto analytics = [&] {
+    json out;
+    for (const char* path : {"/v1/analytics/retention?period=day&periods=3",
+                             "/v1/analytics/funnel?steps=view,purchase,signup&window=30d",
+                             "/v1/analytics/lifecycle?period=day", "/v1/analytics/acquisition"}) {
+      auto r = client_->Get(path);
+      EXPECT_EQ(r->status, 200) << path << ": " << r->body;
+      out[path] = Body(r);
+    }
+    json summary = Body(client_->Get("/v1/summary"));
+    for (const char* key : {"events", "users", "conversions", "revenue", "data_start", "data_end",
+                            "events_last_hour_of_data"}) {
+      out["summary"][key] = summary[key];
+    }
+    return out;
+  };
+  StartServer();
+  ASSERT_EQ(client_->Post("/v1/events", Events(0, 40), "application/json")->status, 200);
+  ASSERT_TRUE(wait_for_events(40));
+  // New users sorting before ("a...") and between ("u3x") existing ones, same-instant ties, a
+  // new event name sorting first ("add") and a new channel, and retries that must not count.
+  json more = json::array();
+  for (int i = 0; i < 30; ++i) {
+    json e = {{"event_id", "m" + std::to_string(i)},
+              {"user_id", i % 3 == 0 ? "a" + std::to_string(i % 4) : "u3x"},
+              {"timestamp", 1748772000 + (i % 5) * 60},
+              {"event", i % 2 ? "purchase" : (i % 3 ? "add" : "signup")}};
+    if (i % 4) e["channel"] = i % 4 == 1 ? "ads" : "email";
+    if (i % 5 == 0) e["revenue"] = 2.5 * i;
+    more.push_back(e);
+  }
+  ASSERT_EQ(client_->Post("/v1/events", more.dump(), "application/json")->status, 200);
+  ASSERT_EQ(client_->Post("/v1/events", Events(30, 45, "purchase"), "application/json")->status,
+            200);  // 10 retries (same event_id) plus 5 new
+  ASSERT_TRUE(wait_for_events(75));
+  EXPECT_EQ(metric("flywheel_frame_reloads_total"), 1);  // only the one at start
+  EXPECT_GE(metric("flywheel_frame_merges_total"), 2);
+  EXPECT_EQ(metric("flywheel_frame_update_failures_total"), 0);
+  const json merged = analytics();
+
+  ASSERT_TRUE(server_->Stop().ok());
+  server_.reset();
+  StartServer();  // a full load of the same workspace
+  EXPECT_EQ(metric("flywheel_frame_merges_total"), 0);
+  EXPECT_EQ(analytics(), merged);
+}
+
 TEST_F(ServerTest, DecideRewardShowAndErrors) {
   StartServer();
   auto r = client_->Post("/v1/decide", R"({"bandit":"promo","user_id":"u1"})", "application/json");
