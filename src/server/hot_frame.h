@@ -2,9 +2,13 @@
 //
 // hot_frame.h: the EventFrame snapshot that analytics endpoints read.
 //
-// First step of "incremental": the frame is replaced by a full reload from the workspace when
-// new events were committed (see ServerOptions::frame_reload_ms/_events), so a reader always
-// sees one consistent snapshot that is at most one reload interval old.
+// Kept up to date incrementally (server.cc, UpdateFrame): the group committer hands each
+// commit's stored rows to a FrameDelta, and the background thread, at most every
+// ServerOptions::frame_reload_ms once frame_reload_events rows are pending, builds the next
+// frame with store::MergeEvents (base frame + delta, no DuckDB scan) and Set()s it. A full
+// reload from the workspace remains for the start (snapshot cache), a delta that overflowed
+// its bound, and a failed update. A reader always sees one consistent snapshot that is at most
+// one interval old, and the same frame a full load of the workspace would give.
 //
 // Thread safety: Get/Set from any thread. The snapshot is a shared_ptr because a request may
 // still read the old frame while a reload swaps in the new one; the last reader frees it.

@@ -58,7 +58,10 @@ void AppendCodes(const std::vector<uint32_t>& from, size_t begin, size_t end,
                from.begin() + static_cast<std::ptrdiff_t>(end));
     return;
   }
-  for (size_t i = begin; i < end; ++i) to->push_back(d.remap[from[i]]);
+  const size_t at = to->size();
+  to->resize(at + (end - begin));
+  uint32_t* out = to->data() + at;
+  for (size_t i = begin; i < end; ++i) *out++ = d.remap[from[i]];
 }
 
 }  // namespace
