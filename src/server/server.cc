@@ -72,6 +72,8 @@ Status Server::Impl::ReloadFrame(bool at_start) {
   // The reader's snapshot is pinned by its first query inside the transaction. Pinning it and
   // emptying the delta under workspace_mu, which the committer holds from commit to adding
   // its rows to the delta, puts every committed row in exactly one of the scan or the delta.
+  // Until this reload succeeds, merging is unsafe (the delta may be emptied below).
+  frame_needs_reload = true;
   FW_RETURN_IF_ERROR(reader->Begin());
   {
     std::lock_guard<std::mutex> lock(workspace_mu);
@@ -82,11 +84,14 @@ Status Server::Impl::ReloadFrame(bool at_start) {
     }
     frame_delta.Take();
   }
-  // From here on a failure loses the taken rows: the caller must reload again, not merge.
-  frame_needs_reload = true;
   // At start the snapshot may save seconds; later reloads follow new events, so it would miss.
-  auto loaded = reader->LoadEventFrame(at_start ? store::Workspace::FrameCache::kUse
-                                                : store::Workspace::FrameCache::kBypass);
+  Result<store::EventFrame> loaded = Internal("frame reload did not run");
+  try {
+    loaded = reader->LoadEventFrame(at_start ? store::Workspace::FrameCache::kUse
+                                             : store::Workspace::FrameCache::kBypass);
+  } catch (const std::exception& e) {  // out of memory: end the transaction all the same
+    loaded = Internal(std::string("frame reload failed: ") + e.what());
+  }
   const Status ended = loaded.ok() ? reader->Commit() : reader->Rollback();
   FW_RETURN_IF_ERROR(loaded.status());
   FW_RETURN_IF_ERROR(ended);
