@@ -59,6 +59,10 @@ Status ServerOptions::Validate() const {
     return InvalidArgument("commit_window_us " + std::to_string(commit_window_us) +
                            ": expected 0..1000000");
   }
+  if (frame_delta_max_events < 1) {
+    return InvalidArgument("frame_delta_max_events " + std::to_string(frame_delta_max_events) +
+                           ": expected at least 1");
+  }
   if (threads < 1 || threads > 256) return InvalidArgument("threads: expected 1..256");
   if (loops < 0 || loops > 64) return InvalidArgument("loops: expected 0..64 (0 = one per core)");
   if (decision_flush_ms < 1 || decision_flush_ms > 60'000) {
@@ -82,7 +86,7 @@ Status Server::Impl::ReloadFrame(bool at_start) {
       reader->Rollback().IgnoreError();
       return pinned.status();
     }
-    frame_delta.Take();
+    frame_delta->Take();
   }
   // At start the snapshot may save seconds; later reloads follow new events, so it would miss.
   Result<store::EventFrame> loaded = Internal("frame reload did not run");
@@ -103,7 +107,7 @@ Status Server::Impl::ReloadFrame(bool at_start) {
 }
 
 Status Server::Impl::UpdateFrame() {
-  FrameDelta::Taken taken = frame_delta.Take();
+  FrameDelta::Taken taken = frame_delta->Take();
   if (taken.overflowed || frame_needs_reload) return ReloadFrame(/*at_start=*/false);
   if (taken.rows.empty()) return OkStatus();
   try {
@@ -261,9 +265,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   bandit_options.flush_interval_ms = options.decision_flush_ms;
   FW_ASSIGN_OR_RETURN(s->bandits,
                       BanditService::Start(*s->workspace, s->workspace_mu, bandit_options));
+  s->frame_delta =
+      std::make_unique<FrameDelta>(static_cast<size_t>(options.frame_delta_max_events));
   FW_ASSIGN_OR_RETURN(s->collector,
                       EventCollector::Start(*s->workspace, s->workspace_mu, options.commit_window_us,
-                                            backend ? nullptr : &s->frame_delta));
+                                            backend ? nullptr : s->frame_delta.get()));
   if (backend) {
     FW_ASSIGN_OR_RETURN(s->backend_events,
                         ClickHouseEventSink::Start(std::move(backend), *s->workspace,
@@ -310,7 +316,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
         s->events->TakeNewEvents();  // the delta counts for the frame; keep the counter drained
         if (s->analytics_source->UsesHotFrame() &&
             (s->frame_needs_reload ||
-             static_cast<int64_t>(s->frame_delta.size()) >= s->options.frame_reload_events)) {
+             static_cast<int64_t>(s->frame_delta->size()) >= s->options.frame_reload_events)) {
           if (Status updated = s->UpdateFrame(); !updated.ok()) {
             ++s->frame_reload_failures;
             if (!s->options.quiet) {

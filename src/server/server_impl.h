@@ -45,15 +45,16 @@ struct Server::Impl {
   // declared after `workspace` so it is destroyed first.
   std::unique_ptr<store::Workspace> reader;
   std::unique_ptr<BanditService> bandits;        // locks itself (workspace_mu before its own)
+  // Rows committed by `collector` but not yet in `frame` (embedded backend only); bounded by
+  // options.frame_delta_max_events. Declared before `collector`, which adds to it, so it
+  // outlives it.
+  std::unique_ptr<FrameDelta> frame_delta;
   // Exposures always, and events on the embedded backend (the workspace's group commit).
   std::unique_ptr<EventCollector> collector;
   // Events on a ClickHouse backend (ClickHouseEventSink); null on the embedded one.
   std::unique_ptr<EventSink> backend_events;
   EventSink* events = nullptr;  // where POST /v1/events goes: backend_events or collector
   HotFrame frame;               // stays empty on a ClickHouse backend
-  // Rows committed by `collector` but not yet in `frame` (embedded backend only).
-  static constexpr size_t kMaxDeltaEvents = 1'000'000;  // past this, a full reload instead
-  FrameDelta frame_delta{kMaxDeltaEvents};
   // The read side: FrameAnalytics over `frame`, or ClickHouseAnalytics. Thread-safe.
   std::unique_ptr<AnalyticsSource> analytics_source;
   Metrics metrics;

@@ -40,8 +40,10 @@ struct ServerOptions {
   // commits as soon as the committer is free; batches that arrive during a commit form the
   // next group, which under load measured faster than any fixed wait (docs/server.md).
   int64_t commit_window_us = 0;
-  int64_t frame_reload_ms = 2000;      // reload the hot EventFrame at most this often...
+  int64_t frame_reload_ms = 2000;      // update the hot EventFrame at most this often...
   int64_t frame_reload_events = 1;     // ...once at least this many new events arrived
+  // New events held for the next frame merge; past this many, a full reload instead.
+  int64_t frame_delta_max_events = 1'000'000;
   int64_t alert_interval_ms = 5000;    // evaluate alert rules this often
   // Bandit decisions and rewards: acknowledged once in the decision log (<db>.decisions/),
   // moved into DuckDB at least this often; fsync each record (survives power loss, slower).

@@ -69,8 +69,9 @@ class ServerTest : public ::testing::Test {
     server_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void StartServer() {
+  void StartServer(int64_t frame_delta_max_events = 1'000'000) {
     ServerOptions o;
+    o.frame_delta_max_events = frame_delta_max_events;
     o.port = 0;
     o.db_path = db_;
     o.quiet = true;
@@ -204,6 +205,43 @@ TEST_F(ServerTest, FrameMergesNewEventsAndMatchesAFullReload) {
   StartServer();  // a full load of the same workspace
   EXPECT_EQ(metric("flywheel_frame_merges_total"), 0);
   EXPECT_EQ(analytics(), merged);
+}
+
+// Past its bound the delta is dropped and the frame is reloaded in full instead; the frame
+// still ends up with every committed event exactly once.
+TEST_F(ServerTest, FrameReloadsInFullWhenTheDeltaOverflows) {
+  StartServer(/*frame_delta_max_events=*/10);
+  auto metric = [&](const std::string& name) -> long long {
+    const std::string body = client_->Get("/metrics")->body;
+    const size_t at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+  };
+  ASSERT_EQ(client_->Post("/v1/events", Events(0, 5), "application/json")->status, 200);
+  json summary;
+  for (int attempt = 0; attempt < 200 && summary["events"] != 5; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    summary = Body(client_->Get("/v1/summary"));
+  }
+  ASSERT_EQ(summary["events"], 5);
+  EXPECT_EQ(metric("flywheel_frame_reloads_total"), 1);
+  EXPECT_EQ(metric("flywheel_frame_merges_total"), 1);
+  ASSERT_EQ(client_->Post("/v1/events", Events(5, 45), "application/json")->status, 200);  // 40 > 10
+  for (int attempt = 0; attempt < 200 && summary["events"] != 45; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    summary = Body(client_->Get("/v1/summary"));
+  }
+  ASSERT_EQ(summary["events"], 45);
+  EXPECT_EQ(metric("flywheel_frame_reloads_total"), 2);
+  EXPECT_EQ(summary["users"], 7);
+  // Merging resumes after the reload.
+  ASSERT_EQ(client_->Post("/v1/events", Events(45, 48), "application/json")->status, 200);
+  for (int attempt = 0; attempt < 200 && summary["events"] != 48; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    summary = Body(client_->Get("/v1/summary"));
+  }
+  ASSERT_EQ(summary["events"], 48);
+  EXPECT_EQ(metric("flywheel_frame_merges_total"), 2);
+  EXPECT_EQ(metric("flywheel_frame_reloads_total"), 2);
 }
 
 TEST_F(ServerTest, DecideRewardShowAndErrors) {
