@@ -73,14 +73,15 @@ Status ServerOptions::Validate() const {
 }
 
 Status Server::Impl::ReloadFrame(bool at_start) {
-  // The reader's snapshot is pinned by its first query inside the transaction. Pinning it and
-  // emptying the delta under workspace_mu, which the committer holds from commit to adding
-  // its rows to the delta, puts every committed row in exactly one of the scan or the delta.
+  // The reader's snapshot is taken by BEGIN or, at the latest, by its first query. Doing both
+  // and emptying the delta under workspace_mu, which the committer holds from commit to adding
+  // its rows to the delta, puts every committed row in exactly one of the scan or the delta,
+  // whichever of the two moments DuckDB uses.
   // Until this reload succeeds, merging is unsafe (the delta may be emptied below).
   frame_needs_reload = true;
-  FW_RETURN_IF_ERROR(reader->Begin());
   {
     std::lock_guard<std::mutex> lock(workspace_mu);
+    FW_RETURN_IF_ERROR(reader->Begin());
     auto pinned = reader->QueryInt("SELECT count(*) FROM events");
     if (!pinned.ok()) {
       reader->Rollback().IgnoreError();
