@@ -46,25 +46,9 @@ failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 
-# Another worktree's run of this test may hold the ports: then try the next offsets, 30 apart so
-# that no server's HTTP, TCP or interserver port meets another's.
-started=0
-for _ in 1 2 3 4; do
-  if "$cluster_script" start "$cluster_dir" 2 >"$work/cluster_start.log" 2>&1; then
-    started=1
-    break
-  fi
-  grep -q "already in use" "$work/cluster_start.log" || break
-  "$cluster_script" stop "$cluster_dir" >/dev/null 2>&1 || true
-  rm -rf "$cluster_dir"
-  export FW_CH_PORT_OFFSET=$((FW_CH_PORT_OFFSET + 30))
-done
-if [ "$started" != 1 ]; then
-  echo "FAIL: could not start the cluster: $(cat "$work/cluster_start.log")"
-  exit 1
-fi
-# shellcheck disable=SC1091
-source "$cluster_dir/env"
+# shellcheck source=cluster_lib.sh
+source "$src/tests/clickhouse/cluster_lib.sh"
+start_local_cluster "$cluster_script" "$cluster_dir" "$work/cluster_start.log"
 single=$FW_CH_URL_SINGLE
 cluster=$FW_CH_URL_CLUSTER
 echo "servers: $(cat "$cluster_dir"/n*/pid | tr '\n' ' ')(single $single, cluster $cluster)"
