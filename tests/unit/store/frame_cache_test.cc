@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "expect_same_frame.h"
 #include "flywheel/store/workspace.h"
 
 namespace fw::store {
@@ -15,20 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void ExpectSameFrame(const EventFrame& a, const EventFrame& b) {
-  EXPECT_EQ(a.user_ids, b.user_ids);
-  EXPECT_EQ(a.user_offsets, b.user_offsets);
-  EXPECT_EQ(a.time_us, b.time_us);
-  EXPECT_EQ(a.event, b.event);
-  EXPECT_EQ(a.channel, b.channel);
-  EXPECT_EQ(a.campaign, b.campaign);
-  EXPECT_EQ(a.revenue, b.revenue);
-  EXPECT_EQ(a.events.values(), b.events.values());
-  EXPECT_EQ(a.channels.values(), b.channels.values());
-  EXPECT_EQ(a.campaigns.values(), b.campaigns.values());
-  EXPECT_EQ(a.min_time_us, b.min_time_us);
-  EXPECT_EQ(a.max_time_us, b.max_time_us);
-}
 
 // Rows `first`..`last` - 1 of a deterministic event log with NULLs, ties and several users.
 std::string InsertRows(int first, int last) {
