@@ -16,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-
 // Rows `first`..`last` - 1 of a deterministic event log with NULLs, ties and several users.
 std::string InsertRows(int first, int last) {
   return "INSERT INTO events (key_hi, key_lo, user_id, ts, event, channel, campaign, revenue) "
